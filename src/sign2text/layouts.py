@@ -1,0 +1,79 @@
+"""Keypoint layouts: the order of points in a clip and the named subsets of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# OpenPose BODY_25 point names, in file order.
+BODY_25 = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
+    "MidHip", "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye", "REar",
+    "LEar", "LBigToe", "LSmallToe", "LHeel", "RBigToe", "RSmallToe", "RHeel",
+)  # fmt: skip
+FACE_70 = tuple(f"F{i}" for i in range(70))
+HAND_21 = (
+    "Wrist", "Thumb1", "Thumb2", "Thumb3", "Thumb4", "Index1", "Index2", "Index3", "Index4",
+    "Middle1", "Middle2", "Middle3", "Middle4", "Ring1", "Ring2", "Ring3", "Ring4",
+    "Pinky1", "Pinky2", "Pinky3", "Pinky4",
+)  # fmt: skip
+
+# The four OpenPose 1.3 JSON fields of one person, in the order sign2text stacks them.
+OPENPOSE_PARTS = (
+    ("pose_keypoints_2d", "pose", BODY_25),
+    ("face_keypoints_2d", "face", FACE_70),
+    ("hand_left_keypoints_2d", "hand_left", HAND_21),
+    ("hand_right_keypoints_2d", "hand_right", HAND_21),
+)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Names of a clip's points, in order, and the points normalisation is anchored on."""
+
+    name: str
+    points: tuple[str, ...]  # "part.Point", e.g. "pose.Neck", "hand_left.Wrist"
+    centre: str  # point the body is centred on
+    shoulders: tuple[str, str]  # (right, left): their distance is the body's scale
+    hands: tuple[str, ...] = ()  # part names whose points are made relative to their wrist
+
+    def index(self, point: str) -> int:
+        """Position of `point` in the layout."""
+        return self.points.index(point)
+
+    def part_indices(self, part: str) -> list[int]:
+        """Positions of every point of `part` (e.g. "hand_left")."""
+        prefix = f"{part}."
+        return [i for i, p in enumerate(self.points) if p.startswith(prefix)]
+
+    def subset(self, name: str, points: tuple[str, ...]) -> Layout:
+        """The same layout restricted to `points`, in the given order."""
+        missing = [p for p in points if p not in self.points]
+        if missing:
+            raise ValueError(f"layout {self.name!r} has no points {missing[:5]}")
+        return Layout(name, points, self.centre, self.shoulders, self.hands)
+
+
+OPENPOSE_137 = Layout(
+    name="openpose137",
+    points=tuple(f"{part}.{p}" for _, part, names in OPENPOSE_PARTS for p in names),
+    centre="pose.Neck",
+    shoulders=("pose.RShoulder", "pose.LShoulder"),
+    hands=("hand_left", "hand_right"),
+)
+
+# Upper body, both hands and a face subset (jaw, brows, eye corners, nose, mouth): 85 points,
+# the kind of reduced set pose-based translation systems feed their models.
+_UPPER_BODY = ("Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
+               "REye", "LEye", "REar", "LEar")  # fmt: skip
+_FACE_SUBSET = (0, 2, 4, 6, 8, 10, 12, 14, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                36, 39, 42, 45, 30, 33, 48, 51, 54, 57, 62, 66)  # fmt: skip
+OPENPOSE_UPPER_85 = OPENPOSE_137.subset(
+    "openpose_upper85",
+    tuple(f"pose.{p}" for p in _UPPER_BODY)
+    + tuple(f"hand_left.{p}" for p in HAND_21)
+    + tuple(f"hand_right.{p}" for p in HAND_21)
+    + tuple(f"face.F{i}" for i in _FACE_SUBSET),
+)
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (OPENPOSE_137,)}
+SUBSETS: dict[str, dict[str, Layout]] = {"openpose137": {"upper85": OPENPOSE_UPPER_85}}
