@@ -1,0 +1,207 @@
+"""The `sign2text` command: parses arguments and dispatches; the work happens in the modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from sign2text.config import ConfigError
+from sign2text.readers.base import InputError
+
+
+def _print_metrics(title: str, metrics: dict) -> None:
+    swapped = metrics.get("swapped_inputs", {})
+    rows = [
+        ("BLEU-1", f"{metrics['bleu1']:.2f}"),
+        ("BLEU-4", f"{metrics['bleu4']:.2f}"),
+        ("WER", f"{metrics['wer']:.3f}"),
+        ("perplexity", f"{metrics['perplexity']:.2f}  ({metrics['perplexity_tokenizer']})"),
+        ("swapped-input BLEU-4", f"{swapped.get('bleu4', float('nan')):.2f}"),
+    ]
+    print(title)
+    for name, value in rows:
+        print(f"  {name:<22}{value}")
+    print(f"  BLEU signature        {metrics['bleu_signature']}")
+
+
+def cmd_synth(args: argparse.Namespace) -> None:
+    from sign2text.synth import write_dataset
+
+    info = write_dataset(
+        Path(args.out), size=args.size, seed=args.seed, workers=args.workers, limit=args.limit
+    )
+    print(json.dumps(info, indent=2))
+    print(f"synthetic How2Sign-layout data written to {args.out}")
+
+
+def cmd_prepare(args: argparse.Namespace) -> None:
+    from sign2text import config as configuration
+    from sign2text.prepare import prepare_how2sign
+    from sign2text.presets import resolve
+
+    text = configuration.load(resolve(args.config) if args.config else None).text
+    out = Path(args.out) if args.out else Path(args.root) / "prepared"
+    report = prepare_how2sign(
+        args.root,
+        out,
+        tokenizer=text.tokenizer,
+        vocab_size=text.vocab_size,
+        workers=args.workers,
+        strict=args.strict,
+    )
+    for split, counts in report["splits"].items():
+        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
+    for key in ("skipped", "flagged", "rows_without_clips", "clips_without_rows"):
+        print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
+    print(f"prepared dataset: {out}  (report: {out / 'report.json'})")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from sign2text import config as configuration
+    from sign2text.presets import resolve
+    from sign2text.training import train
+
+    config = configuration.load(resolve(args.config), args.set)
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
+    if (run_dir / "history.json").exists() and not args.overwrite:
+        raise ConfigError(f"{run_dir} already holds a run; pass --run-dir NEW_DIR or --overwrite")
+    result = train(config, run_dir)
+    print(
+        f"trained {result['epochs']} epochs in {result['seconds']:.0f} s "
+        f"({result['parameters']:,} parameters); best val_loss {result['best_val_loss']:.4f}"
+    )
+    print(f"run folder: {run_dir}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from sign2text.evaluation import evaluate
+
+    metrics = evaluate(
+        args.run_dir, args.split, checkpoint_name=args.checkpoint, batch_size=args.batch_size
+    )
+    _print_metrics(f"{args.run_dir} on {args.split} ({metrics['clips']} clips)", metrics)
+    print(f"written: {Path(args.run_dir) / f'eval_{args.split}'}")
+
+
+def cmd_score(args: argparse.Namespace) -> None:
+    from sign2text.scoring import format_scores, score_files
+
+    scores = score_files(
+        args.hypotheses,
+        args.references,
+        tokenize=args.tokenize,
+        lowercase=args.lowercase,
+        bootstrap=args.bootstrap,
+    )
+    print(format_scores(scores))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from sign2text.demo import run_demo
+
+    result = run_demo(
+        args.data, args.runs, args.config, args.set, size=args.size, workers=args.workers
+    )
+    m = result["metrics"]
+    print()
+    print("sign2text demo: synthetic sign language, test split")
+    print(f"  parameters            {result['parameters']:,}")
+    print(f"  epochs                {result['epochs']}")
+    print(
+        f"  training time         {result['train_seconds']:.0f} s "
+        f"(whole demo {result['total_seconds']:.0f} s)"
+    )
+    _print_metrics("", m)
+    print(f"run folder: {result['run_dir']}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sign2text", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("synth", help="write the synthetic sign language (How2Sign layout)")
+    p.add_argument("--out", default="data/demo", help="output folder (default: data/demo)")
+    p.add_argument("--size", default="demo", help="tiny | demo | how2sign (default: demo)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--limit", type=int, default=None, help="write only the first N clips")
+    p.set_defaults(func=cmd_synth)
+
+    p = commands.add_parser("prepare", help="read raw keypoints into a prepared dataset")
+    formats = p.add_subparsers(dest="format", required=True)
+    h = formats.add_parser("how2sign", help="How2Sign layout: openpose/ + re-aligned tables")
+    h.add_argument("root", help="folder with openpose/ and how2sign_realigned_*.csv")
+    h.add_argument("--out", help="prepared dataset folder (default: ROOT/prepared)")
+    h.add_argument("--config", help="config whose text section picks the tokenizer")
+    h.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    h.add_argument("--strict", action="store_true", help="stop at the first bad clip")
+    h.set_defaults(func=cmd_prepare)
+
+    p = commands.add_parser("train", help="train a model")
+    p.add_argument("--config", default="demo", help="config file or preset name")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set train.lr=3e-4 (repeatable)",
+    )
+    p.add_argument("--run-dir", help="run folder (default: runs/<config name>)")
+    p.add_argument("--overwrite", action="store_true", help="reuse an existing run folder")
+    p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser("evaluate", help="score a trained run on a split")
+    p.add_argument("run_dir")
+    p.add_argument("--split", default="test")
+    p.add_argument("--checkpoint", default="best_checkpoint.pt")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = commands.add_parser("score", help="score any system's hypotheses against references")
+    p.add_argument("hypotheses", help="one sentence per line, or 'sample: NAME, prediction: ..'")
+    p.add_argument("references", help="one sentence per line, or 'sample: NAME, ground-truth: ..'")
+    p.add_argument("--tokenize", default="13a", help="sacrebleu tokenizer (default: 13a)")
+    p.add_argument("--lowercase", action="store_true", help="case-insensitive BLEU")
+    p.add_argument("--bootstrap", type=int, default=0, help="bootstrap samples for intervals")
+    p.set_defaults(func=cmd_score)
+
+    p = commands.add_parser("demo", help="synthetic data -> prepare -> train -> evaluate")
+    p.add_argument("--data", default="data/demo", help="synthetic data folder")
+    p.add_argument("--runs", default="runs", help="where run folders go")
+    p.add_argument("--config", default="demo", help="config file or preset name")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--size", default="demo", help="synthetic data size")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _quiet_libraries() -> None:
+    for name in ("absl", "lightning.pytorch.utilities.rank_zero", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*treespec.*")
+    warnings.filterwarnings("ignore", message=".*smaller than the logging interval.*")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    _quiet_libraries()
+    try:
+        args.func(args)
+    except (InputError, ConfigError) as error:
+        print(f"sign2text: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""Configuration: YAML files loaded into frozen dataclasses, with `--set key=value` overrides."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """An unreadable, unknown or impossible configuration value."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which prepared dataset to read and how clips become model input."""
+
+    prepared: str = "data/demo/prepared"
+    points: str = "all"
+    normalize: bool = True
+    max_frames: int = 512
+    train_subset: float = 1.0
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """How sentences become token ids."""
+
+    tokenizer: str = "word"
+    vocab_size: int = 8000
+    max_tokens: int = 64
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes of the keypoint encoder and the Transformer encoder-decoder."""
+
+    d_model: int = 512
+    heads: int = 8
+    encoder_layers: int = 3
+    decoder_layers: int = 3
+    ff: int = 2048
+    dropout: float = 0.2
+    downsample: int = 1
+    tie_embeddings: bool = True
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimiser, schedule, stopping and run-time settings."""
+
+    epochs: int = 40
+    batch_size: int = 32
+    lr: float = 1e-4
+    weight_decay: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.98)
+    scheduler: str = "cosine"
+    warmup_epochs: float = 1.0
+    plateau_factor: float = 0.5
+    plateau_patience: int = 3
+    min_lr: float = 1e-8
+    label_smoothing: float = 0.1
+    grad_clip: float = 1.0
+    early_stopping_patience: int = 5
+    seed: int = 0
+    precision: str = "32-true"
+    num_workers: int = 0
+    max_minutes: float = 0.0
+    val_decode_max: int = 500
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """How hypotheses are produced at evaluation."""
+
+    max_len_ratio: float = 1.5
+    max_len_extra: int = 10
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole experiment."""
+
+    name: str = "run"
+    data: DataConfig = field(default_factory=DataConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+
+
+SCHEDULER_NAMES = ("cosine", "plateau", "constant")
+TOKENIZER_NAMES = ("word", "sentencepiece")
+PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
+
+
+def _coerce(value: Any, kind: Any, where: str) -> Any:
+    """Check `value` against the annotated type `kind`, converting where it is lossless."""
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a section (mapping), got {value!r}")
+        return _build(kind, value, where)
+    origin = typing.get_origin(kind)
+    if origin is tuple:
+        args = typing.get_args(kind)
+        if not isinstance(value, list | tuple) or len(value) != len(args):
+            raise ConfigError(f"{where}: expected a list of {len(args)} values, got {value!r}")
+        return tuple(_coerce(v, a, where) for v, a in zip(value, args, strict=True))
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected text, got {value!r}")
+        return value
+    raise ConfigError(f"{where}: unsupported type {kind}")  # pragma: no cover
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(known)}")
+    kwargs = {k: _coerce(v, hints[k], f"{where}.{k}" if where else k) for k, v in values.items()}
+    return cls(**kwargs)
+
+
+def validate(config: Config) -> Config:
+    """Reject impossible settings with a message that says what to change."""
+    m, t, x = config.model, config.train, config.text
+    checks = [
+        (
+            m.d_model % m.heads == 0,
+            f"model.d_model ({m.d_model}) must be divisible by model.heads ({m.heads})",
+        ),
+        (m.d_model > 0 and m.ff > 0, "model.d_model and model.ff must be positive"),
+        (
+            m.encoder_layers >= 1 and m.decoder_layers >= 1,
+            "the model needs at least one encoder and one decoder layer",
+        ),
+        (0.0 <= m.dropout < 1.0, f"model.dropout ({m.dropout}) must be in [0, 1)"),
+        (0 <= m.downsample <= 4, f"model.downsample ({m.downsample}) must be 0-4 halvings"),
+        (t.lr > 0, f"train.lr ({t.lr}) must be positive"),
+        (t.batch_size >= 1, f"train.batch_size ({t.batch_size}) must be at least 1"),
+        (t.epochs >= 1, f"train.epochs ({t.epochs}) must be at least 1"),
+        (0.0 <= t.label_smoothing < 1.0, "train.label_smoothing must be in [0, 1)"),
+        (
+            t.scheduler in SCHEDULER_NAMES,
+            f"train.scheduler {t.scheduler!r} is not one of {SCHEDULER_NAMES}",
+        ),
+        (t.precision in PRECISIONS, f"train.precision {t.precision!r} is not one of {PRECISIONS}"),
+        (
+            x.tokenizer in TOKENIZER_NAMES,
+            f"text.tokenizer {x.tokenizer!r} is not one of {TOKENIZER_NAMES}",
+        ),
+        (x.vocab_size >= 8, "text.vocab_size must be at least 8"),
+        (0.0 < config.data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
+        (
+            config.data.max_frames >= 2**m.downsample,
+            "data.max_frames is shorter than the model's down-sampling",
+        ),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+    return config
+
+
+def from_dict(values: dict[str, Any]) -> Config:
+    """Build and validate a `Config` from plain nested values."""
+    return validate(_build(Config, values, ""))
+
+
+def to_dict(config: Config) -> dict[str, Any]:
+    """Plain nested values (lists for tuples), ready for YAML or a checkpoint."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(dataclasses.asdict(config))
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`model.d_model=256` -> (["model", "d_model"], 256), the value read as YAML."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {text!r}: expected key=value, e.g. train.lr=3e-4")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"--set {text!r}: the value is not valid YAML ({error})") from error
+    if isinstance(value, str):  # YAML reads 3e-4 as text; accept it as a number
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    return key.strip().split("."), value
+
+
+def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Return `values` with each `key=value` override applied."""
+    result = copy.deepcopy(values)
+    for text in overrides:
+        path, value = parse_override(text)
+        node = result
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {text!r}: {part!r} is not a section")
+        node[path[-1]] = value
+    return result
+
+
+def load(path: str | Path | None, overrides: list[str] | None = None) -> Config:
+    """Load a YAML config (or the defaults when `path` is None) and apply overrides."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError as error:
+            raise ConfigError(f"{path}: config file not found") from error
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: not valid YAML ({error})") from error
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    try:
+        return from_dict(apply_overrides(values, overrides or []))
+    except ConfigError as error:
+        raise ConfigError(f"{path or 'defaults'}: {error}") from error
+
+
+def dump(config: Config) -> str:
+    """The resolved config as YAML."""
+    return yaml.safe_dump(to_dict(config), sort_keys=False)

@@ -1,0 +1,224 @@
+"""Reading prepared datasets for training: clips, token ids, length-bucketed batches."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from sign2text import atomic
+from sign2text.layouts import LAYOUTS, SUBSETS, Layout
+from sign2text.readers.base import InputError
+from sign2text.tokenizer import (
+    BOS,
+    EOS,
+    PAD,
+    Tokenizer,
+    tokenizer_file_name,
+    tokenizer_from_bytes,
+    train_tokenizer,
+)
+
+
+@dataclass(frozen=True)
+class ClipEntry:
+    """One clip of a prepared split."""
+
+    name: str
+    start: int
+    frames: int
+    sentence: str
+    signer: str
+
+
+class PreparedSplit:
+    """One split of a prepared dataset: a memory-mapped frame array and its clip index."""
+
+    def __init__(self, folder: str | Path, split: str) -> None:
+        folder = Path(folder)
+        self.folder, self.split = folder, split
+        self.meta = read_meta(folder)
+        index = folder / f"{split}.jsonl"
+        if not index.exists():
+            raise InputError(
+                index,
+                f"the prepared dataset has no {split!r} split",
+                f"its splits are {sorted(self.meta['splits'])}",
+            )
+        self.frames = np.load(folder / f"{split}.npy", mmap_mode="r")  # (F, K, C)
+        self.clips = [
+            ClipEntry(**json.loads(line))
+            for line in index.read_text(encoding="utf-8").splitlines()
+            if line
+        ]
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def keypoints(self, i: int) -> np.ndarray:
+        """Clip `i`'s frames: (T, K, C) float32."""
+        clip = self.clips[i]
+        return np.asarray(self.frames[clip.start : clip.start + clip.frames])
+
+
+def read_meta(folder: str | Path) -> dict:
+    """A prepared dataset's meta.json, or a message saying how to make one."""
+    path = Path(folder) / "meta.json"
+    if not path.exists():
+        raise InputError(
+            folder, "not a prepared dataset (no meta.json)", "run `sign2text prepare` first"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def dataset_layout(meta: dict, points: str) -> tuple[Layout, list[int]]:
+    """The layout to feed the model and the positions of its points in the stored clips."""
+    full = LAYOUTS[meta["layout"]]
+    if points == "all":
+        return full, list(range(len(full.points)))
+    subsets = SUBSETS.get(full.name, {})
+    if points not in subsets:
+        raise InputError(
+            meta["layout"],
+            f"no point subset {points!r}",
+            f"choose data.points from {['all', *subsets]}",
+        )
+    subset = subsets[points]
+    return subset, [full.index(p) for p in subset.points]
+
+
+def load_tokenizer(folder: str | Path, kind: str, vocab_size: int) -> Tokenizer:
+    """The dataset's tokenizer of this kind and size, trained on its train split if new."""
+    path = Path(folder) / tokenizer_file_name(kind, vocab_size)
+    if not path.exists():
+        sentences = [c.sentence for c in PreparedSplit(folder, "train").clips]
+        atomic.write_bytes(path, train_tokenizer(kind, sentences, vocab_size).to_bytes())
+    return tokenizer_from_bytes(kind, path.read_bytes())
+
+
+class TranslationDataset(Dataset):
+    """(keypoints, token ids) pairs of one split, frames capped and points selected."""
+
+    def __init__(
+        self,
+        split: PreparedSplit,
+        tokenizer: Tokenizer,
+        points: list[int],
+        max_frames: int,
+        max_tokens: int,
+        indices: Sequence[int] | None = None,
+    ) -> None:
+        self.split, self.points, self.max_frames = split, points, max_frames
+        self.indices = list(range(len(split))) if indices is None else list(indices)
+        self.targets = [
+            tokenizer.encode(split.clips[i].sentence)[:max_tokens] for i in self.indices
+        ]
+        self.lengths = [min(split.clips[i].frames, max_frames) for i in self.indices]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        clip = self.split.keypoints(self.indices[item])[:, self.points]  # (T, K, C)
+        if len(clip) > self.max_frames:  # keep the whole sentence: subsample evenly
+            keep = np.linspace(0, len(clip) - 1, self.max_frames).round().astype(np.int64)
+            clip = clip[keep]
+        return torch.from_numpy(np.ascontiguousarray(clip)), torch.tensor(self.targets[item]), item
+
+
+@dataclass
+class Batch:
+    """A padded batch."""
+
+    keypoints: torch.Tensor  # (B, T, K, C)
+    frame_mask: torch.Tensor  # (B, T) bool, True for real frames
+    tokens_in: torch.Tensor  # (B, L) <s> + sentence
+    tokens_out: torch.Tensor  # (B, L) sentence + </s>
+    items: torch.Tensor  # (B,) positions in the dataset
+
+    def to(self, device: torch.device | str) -> Batch:
+        return Batch(
+            *(
+                t.to(device, non_blocking=True)
+                for t in (
+                    self.keypoints,
+                    self.frame_mask,
+                    self.tokens_in,
+                    self.tokens_out,
+                    self.items,
+                )
+            )
+        )
+
+
+def collate(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Batch:
+    """Pad clips to the longest in the batch and sentences likewise."""
+    longest = max(len(clip) for clip, _, _ in samples)
+    words = max(len(ids) for _, ids, _ in samples) + 1
+    first = samples[0][0]
+    keypoints = torch.zeros(len(samples), longest, *first.shape[1:], dtype=torch.float32)
+    frame_mask = torch.zeros(len(samples), longest, dtype=torch.bool)
+    tokens_in = torch.full((len(samples), words), PAD, dtype=torch.long)
+    tokens_out = torch.full((len(samples), words), PAD, dtype=torch.long)
+    for row, (clip, ids, _) in enumerate(samples):
+        keypoints[row, : len(clip)] = clip
+        frame_mask[row, : len(clip)] = True
+        tokens_in[row, 0] = BOS
+        tokens_in[row, 1 : len(ids) + 1] = ids
+        tokens_out[row, : len(ids)] = ids
+        tokens_out[row, len(ids)] = EOS
+    items = torch.tensor([item for _, _, item in samples])
+    return Batch(keypoints, frame_mask, tokens_in, tokens_out, items)
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of clips of similar length, in a fresh random order every epoch.
+
+    Each epoch shuffles the clips, sorts pools of `pool_batches` batches by length, cuts them
+    into batches and shuffles the batches: little padding, still random. Deterministic for a
+    given seed and epoch; `set_epoch` picks the epoch.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        seed: int = 0,
+        pool_batches: int = 50,
+    ) -> None:
+        self.lengths = np.asarray(lengths)
+        self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
+        self.pool = batch_size * pool_batches
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable")
+            yield from (
+                order[i : i + self.batch_size].tolist()
+                for i in range(0, len(order), self.batch_size)
+            )
+            return
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = rng.permutation(len(self.lengths))
+        batches = []
+        for start in range(0, len(order), self.pool):
+            pool = order[start : start + self.pool]
+            pool = pool[np.argsort(self.lengths[pool], kind="stable")]
+            batches += [pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
+        for b in rng.permutation(len(batches)):
+            yield batches[b].tolist()

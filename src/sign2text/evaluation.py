@@ -1,0 +1,167 @@
+"""Evaluation of a trained run: decoding a split, scoring it, and checking the model reads input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from sign2text import atomic, checkpoint
+from sign2text.dataset import BucketBatchSampler, PreparedSplit, TranslationDataset, collate
+from sign2text.decoding import greedy, length_limits
+from sign2text.features import Anchors, model_input
+from sign2text.metrics import corpus_scores
+from sign2text.tokenizer import PAD
+
+log = logging.getLogger(__name__)
+
+
+class SwappedInputs(Dataset):
+    """Every clip's sentence paired with another clip's keypoints."""
+
+    def __init__(self, dataset: TranslationDataset, source: np.ndarray) -> None:
+        self.dataset, self.source = dataset, source
+        self.lengths = [dataset.lengths[j] for j in source]
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        keypoints, _, _ = self.dataset[int(self.source[item])]
+        _, target, _ = self.dataset[item]
+        return keypoints, target, item
+
+
+def derangement(n: int, seed: int = 0) -> np.ndarray:
+    """A seeded permutation that moves every position (n >= 2): source[i] != i."""
+    order = np.random.default_rng(seed).permutation(n)
+    source = np.empty(n, dtype=np.int64)
+    source[order] = np.roll(order, -1)
+    return source
+
+
+@dataclass
+class Decoded:
+    """Hypotheses for every clip, and the references' negative log-likelihood."""
+
+    hypotheses: list[str]
+    nll: float
+    tokens: int
+
+
+@torch.no_grad()
+def decode_dataset(
+    loaded: checkpoint.Loaded,
+    dataset: Dataset,
+    lengths: list[int],
+    batch_size: int,
+    device: torch.device,
+    progress: bool,
+) -> Decoded:
+    """Greedy-decode every clip of `dataset` and sum the NLL of its references."""
+    model, config = loaded.model, loaded.config
+    anchors = Anchors.of(loaded.layout)
+    loader = DataLoader(
+        dataset,
+        batch_sampler=BucketBatchSampler(lengths, batch_size, shuffle=False),
+        collate_fn=collate,
+    )
+    hypotheses: dict[int, str] = {}
+    nll, tokens = 0.0, 0
+    for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
+        batch = batch.to(device)
+        features = model_input(batch.keypoints, batch.frame_mask, anchors, config.data.normalize)
+        memory, padding = model.encode(features, batch.frame_mask)
+        logits = model.decode(memory, padding, batch.tokens_in)  # (B, L, V)
+        nll += float(
+            torch.nn.functional.cross_entropy(
+                logits.flatten(0, 1).float(),
+                batch.tokens_out.flatten(),
+                ignore_index=PAD,
+                reduction="sum",
+            )
+        )
+        tokens += int((batch.tokens_out != PAD).sum())
+        limits = length_limits(
+            padding,
+            config.decode.max_len_ratio,
+            config.decode.max_len_extra,
+            config.text.max_tokens,
+        )
+        for item, ids in zip(
+            batch.items.tolist(), greedy(model, memory, padding, limits), strict=True
+        ):
+            hypotheses[item] = loaded.tokenizer.decode(ids)
+    return Decoded([hypotheses[i] for i in range(len(hypotheses))], nll, tokens)
+
+
+def _predictions_tsv(names: list[str], references: list[str], hypotheses: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["clip", "reference", "hypothesis"])
+    writer.writerows(zip(names, references, hypotheses, strict=True))
+    return buffer.getvalue()
+
+
+def evaluate(
+    run_dir: str | Path,
+    split: str = "test",
+    *,
+    checkpoint_name: str = "best_checkpoint.pt",
+    batch_size: int = 64,
+    device: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Decode `split` with the run's best checkpoint; write metrics.json and predictions.tsv."""
+    run_dir = Path(run_dir)
+    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    loaded = checkpoint.load(run_dir / checkpoint_name, target)
+    config = loaded.config
+    data = PreparedSplit(config.data.prepared, split)
+    dataset = TranslationDataset(
+        data, loaded.tokenizer, loaded.points, config.data.max_frames, config.text.max_tokens
+    )
+    references = [data.clips[i].sentence for i in dataset.indices]
+    names = [data.clips[i].name for i in dataset.indices]
+
+    decoded = decode_dataset(loaded, dataset, dataset.lengths, batch_size, target, progress)
+    scores = corpus_scores(decoded.hypotheses, references)
+    swapped = SwappedInputs(dataset, derangement(len(dataset)))
+    decoded_swapped = decode_dataset(loaded, swapped, swapped.lengths, batch_size, target, progress)
+    swapped_scores = corpus_scores(decoded_swapped.hypotheses, references)
+
+    perplexity = math.exp(decoded.nll / max(decoded.tokens, 1))
+    metrics = {
+        "split": split,
+        "clips": len(dataset),
+        "checkpoint": str(run_dir / checkpoint_name),
+        "epoch": loaded.info.get("epoch"),
+        "parameters": loaded.info.get("parameters"),
+        **{k: v for k, v in scores.items()},
+        "perplexity": perplexity,
+        "perplexity_tokenizer": f"{loaded.tokenizer.kind} ({len(loaded.tokenizer)} tokens)",
+        "swapped_inputs": {k: v for k, v in swapped_scores.items() if k != "bleu_signature"},
+    }
+    out = run_dir / f"eval_{split}"
+    atomic.write_json(out / "metrics.json", metrics)
+    atomic.write_text(
+        out / "predictions.tsv", _predictions_tsv(names, references, decoded.hypotheses)
+    )
+    log.info(
+        "%s: BLEU-4 %.2f, WER %.3f, perplexity %.2f; swapped inputs BLEU-4 %.2f",
+        split,
+        scores["bleu4"],
+        scores["wer"],
+        perplexity,
+        swapped_scores["bleu4"],
+    )
+    return metrics

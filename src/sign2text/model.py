@@ -1,0 +1,123 @@
+"""The translator: keypoint encoder + Transformer encoder-decoder, every size from the config."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from sign2text.config import ModelConfig
+from sign2text.tokenizer import PAD
+
+
+def sinusoids(length: int, dim: int, device: torch.device) -> torch.Tensor:
+    """Sinusoidal position table: (length, dim)."""
+    position = torch.arange(length, device=device, dtype=torch.float32)[:, None]
+    rate = torch.exp(
+        torch.arange(0, dim, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / dim)
+    )
+    table = torch.zeros(length, dim, device=device)
+    table[:, 0::2] = torch.sin(position * rate)
+    table[:, 1::2] = torch.cos(position * rate[: dim // 2])
+    return table
+
+
+class KeypointEncoder(nn.Module):
+    """Per-frame projection of keypoint features, then optional temporal halvings."""
+
+    def __init__(self, features: int, d_model: int, downsample: int, dropout: float) -> None:
+        super().__init__()
+        self.project = nn.Sequential(
+            nn.Linear(features, d_model), nn.LayerNorm(d_model), nn.GELU(), nn.Dropout(dropout)
+        )
+        self.halvings = nn.ModuleList(
+            nn.Conv1d(d_model, d_model, kernel_size=3, stride=2, padding=1)
+            for _ in range(downsample)
+        )
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: (B, T, F), mask: (B, T) True for real frames -> (B, T', d), (B, T')."""
+        h = self.project(x) * mask[..., None]  # (B, T, d)
+        for conv in self.halvings:
+            h = nn.functional.gelu(conv(h.transpose(1, 2))).transpose(1, 2)  # (B, ceil(T/2), d)
+            mask = mask[:, ::2]
+            h = h * mask[..., None]
+        return h, mask
+
+
+class Translator(nn.Module):
+    """Keypoint sequence in, token logits out."""
+
+    def __init__(self, config: ModelConfig, features: int, vocab_size: int) -> None:
+        super().__init__()
+        self.config = config
+        d = config.d_model
+        self.keypoints = KeypointEncoder(features, d, config.downsample, config.dropout)
+        self.embed = nn.Embedding(vocab_size, d, padding_idx=PAD)
+        self.dropout = nn.Dropout(config.dropout)
+
+        def layer(kind: type[nn.Module]) -> nn.Module:
+            return kind(
+                d,
+                config.heads,
+                config.ff,
+                config.dropout,
+                activation="gelu",
+                batch_first=True,
+                norm_first=True,
+            )
+
+        self.encoder = nn.TransformerEncoder(
+            layer(nn.TransformerEncoderLayer),
+            config.encoder_layers,
+            norm=nn.LayerNorm(d),
+            enable_nested_tensor=False,
+        )
+        self.decoder = nn.TransformerDecoder(
+            layer(nn.TransformerDecoderLayer), config.decoder_layers, norm=nn.LayerNorm(d)
+        )
+        self.output = nn.Linear(d, vocab_size, bias=False)
+        if config.tie_embeddings:
+            self.output.weight = self.embed.weight
+        nn.init.normal_(self.embed.weight, std=d**-0.5)
+        with torch.no_grad():
+            self.embed.weight[PAD].zero_()
+
+    def encode(
+        self, features: torch.Tensor, frame_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """features: (B, T, F) -> memory (B, T', d) and its padding mask (B, T'), True = pad."""
+        h, mask = self.keypoints(features, frame_mask)
+        h = self.dropout(h + sinusoids(h.shape[1], h.shape[2], h.device))
+        padding = ~mask
+        return self.encoder(h, src_key_padding_mask=padding), padding
+
+    def decode(
+        self, memory: torch.Tensor, memory_padding: torch.Tensor, tokens: torch.Tensor
+    ) -> torch.Tensor:
+        """tokens: (B, L) -> logits (B, L, V), each position seeing only earlier tokens."""
+        length = tokens.shape[1]
+        h = self.embed(tokens) * math.sqrt(self.config.d_model)
+        h = self.dropout(h + sinusoids(length, h.shape[2], h.device))
+        causal = torch.triu(torch.ones(length, length, dtype=torch.bool, device=h.device), 1)
+        h = self.decoder(
+            h,
+            memory,
+            tgt_mask=causal,
+            tgt_key_padding_mask=tokens == PAD,
+            memory_key_padding_mask=memory_padding,
+            tgt_is_causal=True,
+        )
+        return self.output(h)
+
+    def forward(
+        self, features: torch.Tensor, frame_mask: torch.Tensor, tokens: torch.Tensor
+    ) -> torch.Tensor:
+        memory, padding = self.encode(features, frame_mask)
+        return self.decode(memory, padding, tokens)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters, each shared tensor counted once."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,1 @@
+"""Readers: turn keypoint files of each supported format into `Clip` arrays."""

@@ -1,0 +1,146 @@
+"""OpenPose 1.3 JSON: one folder per clip, one `<clip>_<frame>_keypoints.json` per frame."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from sign2text.layouts import OPENPOSE_137, OPENPOSE_PARTS
+from sign2text.readers.base import Clip, InputError, check_finite
+
+FPS = 24.0
+_FRAME_FILE = re.compile(r"_(\d+)_keypoints\.json$")
+_PART_SIZES = tuple(len(names) * 3 for _, _, names in OPENPOSE_PARTS)
+_FRAME_VALUES = sum(_PART_SIZES)  # 137 points x (x, y, confidence) = 411
+_EMPTY_PERSON = [0.0] * _FRAME_VALUES
+
+
+@dataclass(frozen=True)
+class FrameStats:
+    """What a clip's frames looked like: the counts `prepare` reports."""
+
+    frames: int
+    no_person: int  # frames where OpenPose found nobody
+    several_people: int  # frames where the signer had to be chosen among several
+    no_hands: int  # frames where neither hand was detected
+
+
+def frame_files(folder: Path) -> list[Path]:
+    """A clip folder's frame files, in frame order."""
+    numbered = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            match = _FRAME_FILE.search(entry.name)
+            if match:
+                numbered.append((int(match.group(1)), entry.path))
+    numbered.sort()
+    return [Path(path) for _, path in numbered]
+
+
+def _person_values(path: Path, person: dict) -> list[float]:
+    """One person's 411 values in layout order; raises on a wrong point count."""
+    values: list[float] = []
+    for (field, _, _), size in zip(OPENPOSE_PARTS, _PART_SIZES, strict=True):
+        part = person.get(field)
+        if part is None or len(part) == 0:
+            values.extend(_EMPTY_PERSON[:size])
+        elif len(part) != size:
+            raise InputError(
+                path,
+                f"'{field}' has {len(part)} numbers, expected {size} ({size // 3} points x 3)",
+                "the file is not OpenPose BODY_25 + face + hands output",
+            )
+        else:
+            values.extend(part)
+    return values
+
+
+def _parse_frame(path: Path) -> list[list[float]]:
+    """All people of one frame file, each as 411 values."""
+    try:
+        document = orjson.loads(path.read_bytes())
+        people = document["people"]
+    except orjson.JSONDecodeError as error:
+        raise InputError(
+            path,
+            f"not valid JSON ({error})",
+            "the file is corrupt or truncated; re-extract this clip or remove the file",
+        ) from error
+    except (KeyError, TypeError) as error:
+        raise InputError(path, "no 'people' list", "not an OpenPose keypoints file") from error
+    except OSError as error:
+        raise InputError(path, f"cannot be read ({error.strerror})") from error
+    if not isinstance(people, list):
+        raise InputError(path, "'people' is not a list", "not an OpenPose keypoints file")
+    try:
+        return [_person_values(path, person) for person in people]
+    except (TypeError, AttributeError) as error:
+        raise InputError(path, "a person entry is malformed", "not OpenPose output") from error
+
+
+def _choose_signer(candidates: list[np.ndarray], reference: np.ndarray) -> np.ndarray:
+    """The person whose confident body points lie closest to `reference` (x, y)."""
+    best, best_distance = candidates[0], np.inf
+    for person in candidates:
+        body = person[:25]  # (25, 3)
+        seen = body[:, 2] > 0
+        if not seen.any():
+            continue
+        distance = float(np.linalg.norm(body[seen, :2].mean(axis=0) - reference))
+        if distance < best_distance:
+            best, best_distance = person, distance
+    return best
+
+
+def _body_centre(person: np.ndarray) -> np.ndarray | None:
+    body = person[:25]
+    seen = body[:, 2] > 0
+    return body[seen, :2].mean(axis=0) if seen.any() else None
+
+
+def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, FrameStats]:
+    """Read one clip folder; with several people in a frame, keep the most central signer.
+
+    "Most central" is measured against the median body centre of the frames that show one
+    person (or of all people when no frame shows exactly one), so the choice stays on the same
+    person through the clip.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "the clip folder does not exist", "check the openpose/ path")
+    files = frame_files(folder)
+    if not files:
+        raise InputError(folder, "no *_keypoints.json frame files", "re-extract this clip")
+    frames = [_parse_frame(path) for path in files]
+
+    values: list[list[float]] = []
+    several = [i for i, people in enumerate(frames) if len(people) > 1]
+    if several:
+        singles = [np.asarray(p[0], np.float32).reshape(-1, 3) for p in frames if len(p) == 1]
+        pool = singles or [np.asarray(x, np.float32).reshape(-1, 3) for p in frames for x in p]
+        centres = [c for c in map(_body_centre, pool) if c is not None]
+        reference = np.median(centres, axis=0) if centres else np.zeros(2, np.float32)
+    for people in frames:
+        if not people:
+            values.append(_EMPTY_PERSON)
+        elif len(people) == 1:
+            values.append(people[0])
+        else:
+            candidates = [np.asarray(p, np.float32).reshape(-1, 3) for p in people]
+            values.append(_choose_signer(candidates, reference).reshape(-1).tolist())
+
+    array = np.asarray(values, dtype=np.float32).reshape(len(values), len(OPENPOSE_137.points), 3)
+    clip = check_finite(folder, Clip(array[..., :2], array[..., 2], fps, OPENPOSE_137))
+    hands = np.r_[OPENPOSE_137.part_indices("hand_left"), OPENPOSE_137.part_indices("hand_right")]
+    stats = FrameStats(
+        frames=len(frames),
+        no_person=sum(1 for people in frames if not people),
+        several_people=len(several),
+        no_hands=int((clip.confidence[:, hands].max(axis=1) <= 0).sum()),
+    )
+    return clip, stats

@@ -1,0 +1,123 @@
+"""Text: word or SentencePiece tokenizers, trained on training sentences only."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Protocol
+
+import sentencepiece as spm
+
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
+_WORD = re.compile(r"[\w']+|[^\w\s]")
+_NO_SPACE_BEFORE = re.compile(r" ([.,!?;:%)\]}])")
+_NO_SPACE_AFTER = re.compile(r"([(\[{$]) ")
+
+
+class Tokenizer(Protocol):
+    """Sentence <-> token ids; ids 0-3 are <pad>, <s>, </s>, <unk> in every tokenizer."""
+
+    kind: str
+
+    def __len__(self) -> int: ...
+    def encode(self, sentence: str) -> list[int]: ...
+    def decode(self, ids: Iterable[int]) -> str: ...
+    def to_bytes(self) -> bytes: ...
+
+
+class WordTokenizer:
+    """Words and punctuation marks, case kept; rare words beyond the vocabulary become <unk>."""
+
+    kind = "word"
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.ids = {token: i for i, token in enumerate(tokens)}
+
+    @classmethod
+    def train(cls, sentences: Iterable[str], vocab_size: int) -> WordTokenizer:
+        counts = Counter(token for s in sentences for token in _WORD.findall(s))
+        ranked = sorted(counts, key=lambda t: (-counts[t], t))[: max(vocab_size - len(SPECIALS), 0)]
+        return cls([*SPECIALS, *ranked])
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, sentence: str) -> list[int]:
+        return [self.ids.get(token, UNK) for token in _WORD.findall(sentence)]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        words = [self.tokens[i] for i in ids if i >= len(SPECIALS) or i == UNK]
+        text = " ".join(words)
+        return _NO_SPACE_AFTER.sub(r"\1", _NO_SPACE_BEFORE.sub(r"\1", text))
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"kind": self.kind, "tokens": self.tokens}).encode("utf-8")
+
+
+class SentencePieceTokenizer:
+    """SentencePiece unigram subwords."""
+
+    kind = "sentencepiece"
+
+    def __init__(self, model: bytes) -> None:
+        self.model = model
+        self.processor = spm.SentencePieceProcessor(model_proto=model)
+
+    @classmethod
+    def train(cls, sentences: Iterable[str], vocab_size: int) -> SentencePieceTokenizer:
+        buffer = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(list(sentences)),
+            model_writer=buffer,
+            vocab_size=vocab_size,
+            model_type="unigram",
+            character_coverage=1.0,
+            hard_vocab_limit=False,
+            pad_id=PAD,
+            bos_id=BOS,
+            eos_id=EOS,
+            unk_id=UNK,
+            minloglevel=2,
+        )
+        return cls(buffer.getvalue())
+
+    def __len__(self) -> int:
+        return int(self.processor.get_piece_size())
+
+    def encode(self, sentence: str) -> list[int]:
+        return list(self.processor.encode(sentence))
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return str(self.processor.decode([i for i in ids if i > EOS]))
+
+    def to_bytes(self) -> bytes:
+        return self.model
+
+
+TOKENIZERS = {"word": WordTokenizer, "sentencepiece": SentencePieceTokenizer}
+
+
+def train_tokenizer(kind: str, sentences: Iterable[str], vocab_size: int) -> Tokenizer:
+    """Train a tokenizer of `kind` ("word" or "sentencepiece") on `sentences`."""
+    if kind not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {kind!r}; choose one of {sorted(TOKENIZERS)}")
+    return TOKENIZERS[kind].train(sentences, vocab_size)
+
+
+def tokenizer_from_bytes(kind: str, data: bytes) -> Tokenizer:
+    """Rebuild a tokenizer saved with `to_bytes`."""
+    if kind == "word":
+        return WordTokenizer(json.loads(data.decode("utf-8"))["tokens"])
+    if kind == "sentencepiece":
+        return SentencePieceTokenizer(data)
+    raise ValueError(f"unknown tokenizer {kind!r}; choose one of {sorted(TOKENIZERS)}")
+
+
+def tokenizer_file_name(kind: str, vocab_size: int) -> str:
+    """File name a tokenizer is saved under in a prepared dataset."""
+    return f"tokenizer-{kind}-{vocab_size}.bin"

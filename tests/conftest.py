@@ -1,0 +1,84 @@
+"""Shared fixtures: real sample data (when present) and small synthetic datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, skipping the test when the folder is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real sample data not available: {path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `tiny` synthetic sign language in How2Sign layout."""
+    from sign2text.synth import write_dataset
+
+    out = tmp_path_factory.mktemp("synth") / "tiny"
+    write_dataset(out, size="tiny", seed=0, workers=2)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_prepared(tiny_synth: Path) -> Path:
+    """`tiny_synth` prepared, with a word tokenizer."""
+    from sign2text.prepare import prepare_how2sign
+
+    out = tiny_synth / "prepared"
+    prepare_how2sign(tiny_synth, out, tokenizer="word", vocab_size=500, workers=2, progress=False)
+    return out
+
+
+def write_openpose_clip(folder: Path, keypoints) -> None:
+    """Write (T, 137, 3) keypoints as OpenPose JSON frame files in `folder`."""
+    import orjson
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, frame in enumerate(keypoints):
+        flat = frame.reshape(-1).tolist()
+        person = {
+            "person_id": [-1],
+            "pose_keypoints_2d": flat[:75],
+            "face_keypoints_2d": flat[75:285],
+            "hand_left_keypoints_2d": flat[285:348],
+            "hand_right_keypoints_2d": flat[348:],
+        }
+        data = orjson.dumps({"version": 1.3, "people": [person]})
+        (folder / f"{folder.name}_{i:012d}_keypoints.json").write_bytes(data)
+
+
+def make_how2sign_folder(root: Path, clips: dict[str, int], seed: int = 0) -> dict[str, list]:
+    """A small How2Sign-layout folder of random clips: {split: clip count} -> rows per split."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    header = (
+        "VIDEO_ID\tVIDEO_NAME\tSENTENCE_ID\tSENTENCE_NAME\tSTART_REALIGNED\tEND_REALIGNED\tSENTENCE"
+    )
+    rows: dict[str, list] = {}
+    for split, count in clips.items():
+        lines = [header]
+        rows[split] = []
+        for k in range(count):
+            name = f"vid{split}{k:03d}_{k}-1-rgb_front"
+            frames = int(rng.integers(5, 12))
+            keypoints = rng.uniform(100, 700, (frames, 137, 3)).astype(np.float32)
+            keypoints[..., 2] = rng.uniform(0.3, 1.0, (frames, 137))
+            write_openpose_clip(root / "openpose" / name, keypoints.round(3))
+            sentence = f"Sentence {k} of {split} says word{k % 4} here."
+            lines.append(
+                f"vid{split}{k:03d}\tvid{split}{k:03d}-1-rgb_front\tvid{split}{k:03d}_{k}"
+                f"\t{name}\t0.0\t{frames / 24:.2f}\t{sentence}"
+            )
+            rows[split].append((name, frames, sentence))
+        (root / f"how2sign_realigned_{split}.csv").write_text("\n".join(lines) + "\n")
+    return rows

@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sign2text import config as configuration
+from sign2text.config import ConfigError
+from sign2text.presets import preset_names, resolve
+
+
+def test_v2_preset_is_the_users_v2_setup() -> None:
+    c = configuration.load(resolve("how2sign_v2"))
+    assert (
+        c.model.d_model,
+        c.model.heads,
+        c.model.encoder_layers,
+        c.model.decoder_layers,
+        c.model.ff,
+        c.model.dropout,
+    ) == (512, 8, 3, 3, 2048, 0.2)
+    assert (
+        c.train.lr,
+        c.train.weight_decay,
+        c.train.batch_size,
+        c.train.scheduler,
+        c.train.label_smoothing,
+        c.train.epochs,
+    ) == (1e-4, 1e-4, 32, "cosine", 0.1, 40)
+    assert c.train.early_stopping_patience > 0
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_loads_and_comments_every_key(name: str) -> None:
+    path = resolve(name)
+    configuration.load(path)
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and ":" in stripped:
+            key, _, value = stripped.partition(":")
+            if value.strip():  # a value line, not a section header
+                assert "#" in value, f"{path.name}: key {key!r} has no comment"
+
+
+def test_overrides_are_typed_and_checked() -> None:
+    c = configuration.load(None, ["model.d_model=256", "train.lr=3e-4", "model.heads=4"])
+    assert c.model.d_model == 256 and c.train.lr == pytest.approx(3e-4)
+    with pytest.raises(ConfigError, match="divisible"):
+        configuration.load(None, ["model.heads=7"])
+    with pytest.raises(ConfigError, match="unknown key"):
+        configuration.load(None, ["model.width=7"])
+    with pytest.raises(ConfigError, match="whole number"):
+        configuration.load(None, ["train.epochs=1.5"])
+    with pytest.raises(ConfigError, match="key=value"):
+        configuration.load(None, ["train.epochs"])
+
+
+def test_missing_and_broken_files_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        configuration.load(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: [unclosed")
+    with pytest.raises(ConfigError, match="bad.yaml"):
+        configuration.load(bad)
+
+
+def test_dump_round_trips() -> None:
+    c = configuration.load(resolve("demo"), ["train.seed=7"])
+    assert configuration.from_dict(yaml.safe_load(configuration.dump(c))) == c

@@ -1,0 +1,99 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import make_how2sign_folder, shared_data
+from sign2text import prepare as prepare_module
+from sign2text.dataset import PreparedSplit
+from sign2text.prepare import prepare_how2sign
+from sign2text.readers.base import InputError
+from sign2text.readers.openpose import read_openpose_folder
+
+
+def test_prepared_dataset_round_trips_every_clip(tmp_path: Path) -> None:
+    rows = make_how2sign_folder(tmp_path / "h2s", {"train": 5, "val": 3, "test": 2})
+    report = prepare_how2sign(tmp_path / "h2s", tmp_path / "out", workers=2, progress=False)
+    assert report["splits"]["train"] == {"clips": 5, "frames": sum(f for _, f, _ in rows["train"])}
+    for split, expected in rows.items():
+        data = PreparedSplit(tmp_path / "out", split)
+        assert [(c.name, c.frames, c.sentence) for c in data.clips] == expected
+        for i, clip in enumerate(data.clips):
+            read, _ = read_openpose_folder(tmp_path / "h2s" / "openpose" / clip.name)
+            np.testing.assert_array_equal(data.keypoints(i), read.stacked())
+    meta = json.loads((tmp_path / "out" / "meta.json").read_text())
+    assert (meta["layout"], meta["points"], meta["values"]) == ("openpose137", 137, 3)
+
+
+def test_mismatches_and_bad_clips_are_reported_not_fatal(tmp_path: Path) -> None:
+    root = tmp_path / "h2s"
+    make_how2sign_folder(root, {"train": 4, "val": 2})
+    (root / "openpose" / "orphan_0-1-rgb_front").mkdir()
+    with open(root / "how2sign_realigned_val.csv", "a") as table:
+        table.write("x\tx-1\tx_0\tmissing_0-1-rgb_front\t0\t1\tNo clip for me.\n")
+    broken = next((root / "openpose" / "vidtrain001_1-1-rgb_front").iterdir())
+    broken.write_text('{"people": [{"pose_keypoints_2d": [1, 2')
+    report = prepare_how2sign(root, tmp_path / "out", workers=1, progress=False)
+    assert report["clips_without_rows"] == ["orphan_0-1-rgb_front"]
+    assert report["rows_without_clips"] == [{"split": "val", "name": "missing_0-1-rgb_front"}]
+    assert [s["name"] for s in report["skipped"]] == ["vidtrain001_1-1-rgb_front"]
+    assert broken.name in report["skipped"][0]["reason"]
+    assert report["splits"]["train"]["clips"] == 3
+    saved = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert saved["skipped"] == report["skipped"]
+    with pytest.raises(InputError, match="not valid JSON"):
+        prepare_how2sign(root, tmp_path / "strict", workers=1, progress=False, strict=True)
+    assert not (tmp_path / "strict").exists()
+
+
+def test_interrupted_prepare_resumes_to_the_same_result(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "h2s"
+    make_how2sign_folder(root, {"train": 7, "val": 3})
+    monkeypatch.setattr(prepare_module, "SHARD_CLIPS", 2)
+    prepare_how2sign(root, tmp_path / "clean", workers=1, progress=False)
+
+    calls = {"n": 0}
+    original = prepare_module.READERS["openpose"]
+
+    def dies_after_five(path):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise KeyboardInterrupt
+        return original(path)
+
+    monkeypatch.setitem(prepare_module.READERS, "openpose", dies_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        prepare_how2sign(root, tmp_path / "resumed", workers=1, progress=False)
+    assert not (tmp_path / "resumed").exists()  # nothing that looks complete
+
+    monkeypatch.setitem(prepare_module.READERS, "openpose", original)
+    calls["n"] = 0
+    prepare_how2sign(root, tmp_path / "resumed", workers=1, progress=False)
+    for name in ("train.npy", "train.jsonl", "val.npy", "val.jsonl", "meta.json"):
+        assert (tmp_path / "resumed" / name).read_bytes() == (
+            tmp_path / "clean" / name
+        ).read_bytes()
+    assert not (tmp_path / ".resumed.work").exists()
+
+
+def test_folder_without_tables_or_clips_gets_a_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no clip folders"):
+        prepare_how2sign(tmp_path, tmp_path / "out", progress=False)
+    (tmp_path / "openpose" / "a").mkdir(parents=True)
+    with pytest.raises(InputError, match="how2sign_realigned"):
+        prepare_how2sign(tmp_path, tmp_path / "out", progress=False)
+
+
+def test_real_how2sign_clips_prepare_with_their_table_rows(tmp_path: Path) -> None:
+    source = shared_data("how2sign")
+    root = tmp_path / "h2s"
+    root.mkdir()
+    (root / "openpose").symlink_to(source / "openpose_val")
+    for split in ("train", "val"):  # the five real clips are validation clips
+        (root / f"how2sign_realigned_{split}.csv").symlink_to(source / "how2sign_realigned_val.csv")
+    report = prepare_how2sign(root, tmp_path / "out", workers=2, progress=False)
+    assert report["splits"]["val"]["clips"] == 5
+    assert len(report["rows_without_clips"]) == 2 * (1741 - 5)
+    data = PreparedSplit(tmp_path / "out", "val")
+    assert {c.frames for c in data.clips} == {62, 109, 146, 157, 210}
