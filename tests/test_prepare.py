@@ -23,7 +23,7 @@ def test_prepared_dataset_round_trips_every_clip(tmp_path: Path) -> None:
             read, _ = read_openpose_folder(tmp_path / "h2s" / "openpose" / clip.name)
             np.testing.assert_array_equal(data.keypoints(i), read.stacked())
     meta = json.loads((tmp_path / "out" / "meta.json").read_text())
-    assert (meta["layout"], meta["points"], meta["values"]) == ("openpose137", 137, 3)
+    assert (meta["layout"]["name"], meta["points"], meta["values"]) == ("openpose137", 137, 3)
 
 
 def test_mismatches_and_bad_clips_are_reported_not_fatal(tmp_path: Path) -> None:

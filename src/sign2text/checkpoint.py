@@ -10,7 +10,7 @@ import torch
 
 from sign2text import atomic
 from sign2text.config import Config, from_dict, to_dict
-from sign2text.layouts import LAYOUTS, SUBSETS, Layout
+from sign2text.layouts import Layout
 from sign2text.model import Translator
 from sign2text.readers.base import InputError
 from sign2text.tokenizer import Tokenizer, tokenizer_from_bytes
@@ -48,7 +48,7 @@ def save(
         "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "config": to_dict(config),
         "tokenizer": {"kind": tokenizer.kind, "data": tokenizer.to_bytes()},
-        "layout": layout.name,
+        "layout": layout.to_dict(),
         "points": list(points),
         "features": features,
         "vocab_size": len(tokenizer),
@@ -56,16 +56,6 @@ def save(
     }
     with atomic.atomic_path(path) as tmp:
         torch.save(state, tmp)
-
-
-def _layout(name: str) -> Layout:
-    if name in LAYOUTS:
-        return LAYOUTS[name]
-    for subsets in SUBSETS.values():
-        for subset in subsets.values():
-            if subset.name == name:
-                return subset
-    raise KeyError(name)
 
 
 def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
@@ -87,5 +77,5 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
     model.load_state_dict(state["model"])
     model.eval()
     return Loaded(
-        model, config, tokenizer, _layout(state["layout"]), state["points"], state["info"]
+        model, config, tokenizer, Layout.from_dict(state["layout"]), state["points"], state["info"]
     )

@@ -13,7 +13,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from sign2text import atomic
-from sign2text.layouts import LAYOUTS, SUBSETS, Layout
+from sign2text.layouts import SUBSETS, Layout
 from sign2text.readers.base import InputError
 from sign2text.tokenizer import (
     BOS,
@@ -79,13 +79,13 @@ def read_meta(folder: str | Path) -> dict:
 
 def dataset_layout(meta: dict, points: str) -> tuple[Layout, list[int]]:
     """The layout to feed the model and the positions of its points in the stored clips."""
-    full = LAYOUTS[meta["layout"]]
+    full = Layout.from_dict(meta["layout"])
     if points == "all":
         return full, list(range(len(full.points)))
     subsets = SUBSETS.get(full.name, {})
     if points not in subsets:
         raise InputError(
-            meta["layout"],
+            full.name,
             f"no point subset {points!r}",
             f"choose data.points from {['all', *subsets]}",
         )

@@ -15,7 +15,7 @@ HAND_SCALE = 4.0  # hand-relative offsets are ~1/4 of shoulder width; bring them
 class Anchors:
     """Positions (in the clip's point order) normalisation uses."""
 
-    centre: int
+    centre: tuple[int, ...]
     shoulders: tuple[int, int]
     hand_points: tuple[tuple[int, ...], ...]  # per hand: the wrist first, then its other points
 
@@ -27,7 +27,7 @@ class Anchors:
             if members:
                 hands.append(tuple(members))
         return cls(
-            layout.index(layout.centre),
+            tuple(layout.index(p) for p in layout.centre),
             (layout.index(layout.shoulders[0]), layout.index(layout.shoulders[1])),
             tuple(hands),
         )
@@ -52,7 +52,9 @@ def normalise(keypoints: torch.Tensor, frame_mask: torch.Tensor, anchors: Anchor
     coords, confidence = keypoints[..., :-1], keypoints[..., -1]  # (B, T, K, D), (B, T, K)
     seen = (confidence > 0) & frame_mask[..., None]  # (B, T, K)
 
-    centre, has_centre = _masked_mean(coords[:, :, anchors.centre], seen[:, :, anchors.centre])
+    centres = list(anchors.centre)
+    centre_seen = seen[:, :, centres].all(dim=-1)  # (B, T)
+    centre, has_centre = _masked_mean(coords[:, :, centres].mean(dim=2), centre_seen)
     right, left = anchors.shoulders
     both = seen[:, :, right] & seen[:, :, left]
     width = (coords[:, :, right] - coords[:, :, left]).norm(dim=-1, keepdim=True)  # (B, T, 1)

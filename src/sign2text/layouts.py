@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # OpenPose BODY_25 point names, in file order.
 BODY_25 = (
@@ -32,9 +33,9 @@ class Layout:
 
     name: str
     points: tuple[str, ...]  # "part.Point", e.g. "pose.Neck", "hand_left.Wrist"
-    centre: str  # point the body is centred on
+    centre: tuple[str, ...]  # the body is centred on the mean of these points
     shoulders: tuple[str, str]  # (right, left): their distance is the body's scale
-    hands: tuple[str, ...] = ()  # part names whose points are made relative to their wrist
+    hands: tuple[str, ...] = ()  # parts made relative to their first point (the wrist)
 
     def index(self, point: str) -> int:
         """Position of `point` in the layout."""
@@ -52,11 +53,31 @@ class Layout:
             raise ValueError(f"layout {self.name!r} has no points {missing[:5]}")
         return Layout(name, points, self.centre, self.shoulders, self.hands)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for meta.json and checkpoints."""
+        return {
+            "name": self.name,
+            "points": list(self.points),
+            "centre": list(self.centre),
+            "shoulders": list(self.shoulders),
+            "hands": list(self.hands),
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Layout:
+        return cls(
+            values["name"],
+            tuple(values["points"]),
+            tuple(values["centre"]),
+            (values["shoulders"][0], values["shoulders"][1]),
+            tuple(values["hands"]),
+        )
+
 
 OPENPOSE_137 = Layout(
     name="openpose137",
     points=tuple(f"{part}.{p}" for _, part, names in OPENPOSE_PARTS for p in names),
-    centre="pose.Neck",
+    centre=("pose.Neck",),
     shoulders=("pose.RShoulder", "pose.LShoulder"),
     hands=("hand_left", "hand_right"),
 )
@@ -75,5 +96,5 @@ OPENPOSE_UPPER_85 = OPENPOSE_137.subset(
     + tuple(f"face.F{i}" for i in _FACE_SUBSET),
 )
 
-LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (OPENPOSE_137,)}
+# Named point subsets of each full layout, chosen in the config as `data.points`.
 SUBSETS: dict[str, dict[str, Layout]] = {"openpose137": {"upper85": OPENPOSE_UPPER_85}}

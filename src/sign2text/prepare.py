@@ -25,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from sign2text import atomic
+from sign2text.layouts import OPENPOSE_137, Layout
 from sign2text.readers.base import Clip, InputError
 from sign2text.readers.how2sign import read_table, table_path
 from sign2text.readers.openpose import FrameStats, read_openpose_folder
@@ -263,7 +264,7 @@ def prepare(
     sources: Sequence[ClipSource],
     out: str | Path,
     *,
-    layout_name: str,
+    layout: Layout,
     fps: float,
     plan_issues: PlanIssues | None = None,
     tokenizer: str = "word",
@@ -312,6 +313,13 @@ def prepare(
         stems.setdefault(split, []).append(f"{split}-{n:05d}")
     with atomic.atomic_dir(out) as dest:
         summary = _assemble(work, dest, stems)
+        if summary["layout"].get("points") != len(layout.points):
+            raise InputError(
+                out,
+                f"clips have {summary['layout'].get('points')} points but "
+                f"layout {layout.name!r} has {len(layout.points)}",
+                "pick the reader that matches these files",
+            )
         train_sentences = (
             [
                 json.loads(line)["sentence"]
@@ -341,7 +349,7 @@ def prepare(
         }
         meta = {
             "format_version": FORMAT_VERSION,
-            "layout": layout_name,
+            "layout": layout.to_dict(),
             "fps": fps,
             "points": summary["layout"]["points"],
             "values": summary["layout"]["values"],
@@ -356,4 +364,4 @@ def prepare(
 def prepare_how2sign(root: str | Path, out: str | Path, **options: Any) -> dict[str, Any]:
     """Prepare a How2Sign-layout folder (real or synthetic)."""
     sources, issues = plan_how2sign(root)
-    return prepare(sources, out, layout_name="openpose137", fps=24.0, plan_issues=issues, **options)
+    return prepare(sources, out, layout=OPENPOSE_137, fps=24.0, plan_issues=issues, **options)
