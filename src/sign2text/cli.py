@@ -14,18 +14,24 @@ from sign2text.readers.base import InputError
 
 
 def _print_metrics(title: str, metrics: dict) -> None:
-    swapped = metrics.get("swapped_inputs", {})
+    ablations = metrics["ablations"]
     rows = [
         ("BLEU-1", f"{metrics['bleu1']:.2f}"),
         ("BLEU-4", f"{metrics['bleu4']:.2f}"),
         ("WER", f"{metrics['wer']:.3f}"),
         ("perplexity", f"{metrics['perplexity']:.2f}  ({metrics['perplexity_tokenizer']})"),
-        ("swapped-input BLEU-4", f"{swapped.get('bleu4', float('nan')):.2f}"),
+        ("chrF / ROUGE-L", f"{metrics['chrf']:.2f} / {metrics['rouge_l']:.2f}"),
+        ("swapped-input BLEU-4", f"{ablations['swapped inputs']['bleu4']:.2f}"),
+        ("all-zero-input BLEU-4", f"{ablations['all-zero inputs']['bleu4']:.2f}"),
+        ("constant-sentence BLEU-4", f"{ablations['constant sentence']['bleu4']:.2f}"),
     ]
-    print(title)
+    if title:
+        print(title)
     for name, value in rows:
-        print(f"  {name:<22}{value}")
-    print(f"  BLEU signature        {metrics['bleu_signature']}")
+        print(f"  {name:<26}{value}")
+    print(f"  {'BLEU signature':<26}{metrics['bleu_signature']}")
+    for message in metrics["warnings"]:
+        print(f"  WARNING: {message}")
 
 
 def cmd_synth(args: argparse.Namespace) -> None:
@@ -109,10 +115,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
     m = result["metrics"]
     print()
     print("sign2text demo: synthetic sign language, test split")
-    print(f"  parameters            {result['parameters']:,}")
-    print(f"  epochs                {result['epochs']}")
+    print(f"  {'parameters':<26}{result['parameters']:,}")
+    print(f"  {'epochs':<26}{result['epochs']}")
     print(
-        f"  training time         {result['train_seconds']:.0f} s "
+        f"  {'training time':<26}{result['train_seconds']:.0f} s "
         f"(whole demo {result['total_seconds']:.0f} s)"
     )
     _print_metrics("", m)

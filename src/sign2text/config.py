@@ -79,6 +79,9 @@ class TrainConfig:
 class DecodeConfig:
     """How hypotheses are produced at evaluation."""
 
+    beam_size: int = 1
+    length_penalty: float = 1.0
+    no_repeat_ngram: int = 0
     max_len_ratio: float = 1.5
     max_len_extra: int = 10
 
@@ -170,6 +173,8 @@ def validate(config: Config) -> Config:
             f"text.tokenizer {x.tokenizer!r} is not one of {TOKENIZER_NAMES}",
         ),
         (x.vocab_size >= 8, "text.vocab_size must be at least 8"),
+        (config.decode.beam_size >= 1, "decode.beam_size must be at least 1"),
+        (config.decode.max_len_ratio > 0, "decode.max_len_ratio must be positive"),
         (0.0 < config.data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
         (
             config.data.max_frames >= 2**m.downsample,

@@ -1,4 +1,4 @@
-"""Evaluation of a trained run: decoding a split, scoring it, and checking the model reads input."""
+"""Evaluation of a trained run: decode a split, score it, and score it against ablations."""
 
 from __future__ import annotations
 
@@ -17,27 +17,30 @@ from tqdm import tqdm
 
 from sign2text import atomic, checkpoint
 from sign2text.dataset import BucketBatchSampler, PreparedSplit, TranslationDataset, collate
-from sign2text.decoding import greedy, length_limits
+from sign2text.decoding import SearchOptions, length_limits, search
 from sign2text.features import Anchors, model_input
 from sign2text.metrics import corpus_scores
+from sign2text.sanity import best_constant_sentence, warnings_for
 from sign2text.tokenizer import PAD
 
 log = logging.getLogger(__name__)
 
 
-class SwappedInputs(Dataset):
-    """Every clip's sentence paired with another clip's keypoints."""
+class AblatedInputs(Dataset):
+    """Each clip's sentence paired with another clip's keypoints, or with all-zero input."""
 
-    def __init__(self, dataset: TranslationDataset, source: np.ndarray) -> None:
+    def __init__(self, dataset: TranslationDataset, source: np.ndarray | None = None) -> None:
         self.dataset, self.source = dataset, source
-        self.lengths = [dataset.lengths[j] for j in source]
+        self.lengths = dataset.lengths if source is None else [dataset.lengths[j] for j in source]
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        keypoints, target, _ = self.dataset[item]
+        if self.source is None:
+            return torch.zeros_like(keypoints), target, item
         keypoints, _, _ = self.dataset[int(self.source[item])]
-        _, target, _ = self.dataset[item]
         return keypoints, target, item
 
 
@@ -63,18 +66,17 @@ def decode_dataset(
     loaded: checkpoint.Loaded,
     dataset: Dataset,
     lengths: list[int],
-    batch_size: int,
-    device: torch.device,
-    progress: bool,
+    *,
+    options: SearchOptions,
+    batch_size: int = 64,
+    device: torch.device | str = "cpu",
+    progress: bool = False,
 ) -> Decoded:
-    """Greedy-decode every clip of `dataset` and sum the NLL of its references."""
+    """Decode every clip of `dataset` and sum the NLL of its references."""
     model, config = loaded.model, loaded.config
     anchors = Anchors.of(loaded.layout)
-    loader = DataLoader(
-        dataset,
-        batch_sampler=BucketBatchSampler(lengths, batch_size, shuffle=False),
-        collate_fn=collate,
-    )
+    sampler = BucketBatchSampler(lengths, batch_size, shuffle=False)
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
     hypotheses: dict[int, str] = {}
     nll, tokens = 0.0, 0
     for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
@@ -98,7 +100,7 @@ def decode_dataset(
             config.text.max_tokens,
         )
         for item, ids in zip(
-            batch.items.tolist(), greedy(model, memory, padding, limits), strict=True
+            batch.items.tolist(), search(model, memory, padding, limits, options), strict=True
         ):
             hypotheses[item] = loaded.tokenizer.decode(ids)
     return Decoded([hypotheses[i] for i in range(len(hypotheses))], nll, tokens)
@@ -112,44 +114,74 @@ def _predictions_tsv(names: list[str], references: list[str], hypotheses: list[s
     return buffer.getvalue()
 
 
+def _scores(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
+    return {k: v for k, v in corpus_scores(hypotheses, references).items() if k != "bleu_signature"}
+
+
 def evaluate(
     run_dir: str | Path,
     split: str = "test",
     *,
     checkpoint_name: str = "best_checkpoint.pt",
+    options: SearchOptions | None = None,
     batch_size: int = 64,
     device: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Decode `split` with the run's best checkpoint; write metrics.json and predictions.tsv."""
+    """Decode `split` with a run's checkpoint; write `eval_<split>/metrics.json` and
+    `predictions.tsv`. Also scores the ablations a model must beat: every clip's keypoints
+    swapped with another clip's, all-zero keypoints, and the best constant training sentence.
+    """
     run_dir = Path(run_dir)
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     loaded = checkpoint.load(run_dir / checkpoint_name, target)
     config = loaded.config
+    d = config.decode
+    options = options or SearchOptions(d.beam_size, d.length_penalty, d.no_repeat_ngram)
     data = PreparedSplit(config.data.prepared, split)
     dataset = TranslationDataset(
         data, loaded.tokenizer, loaded.points, config.data.max_frames, config.text.max_tokens
     )
     references = [data.clips[i].sentence for i in dataset.indices]
     names = [data.clips[i].name for i in dataset.indices]
+    decode = {"options": options, "batch_size": batch_size, "device": target, "progress": progress}
 
-    decoded = decode_dataset(loaded, dataset, dataset.lengths, batch_size, target, progress)
+    decoded = decode_dataset(loaded, dataset, dataset.lengths, **decode)
     scores = corpus_scores(decoded.hypotheses, references)
-    swapped = SwappedInputs(dataset, derangement(len(dataset)))
-    decoded_swapped = decode_dataset(loaded, swapped, swapped.lengths, batch_size, target, progress)
-    swapped_scores = corpus_scores(decoded_swapped.hypotheses, references)
-
-    perplexity = math.exp(decoded.nll / max(decoded.tokens, 1))
+    swapped = AblatedInputs(dataset, derangement(len(dataset)))
+    zeros = AblatedInputs(dataset)
+    constant, constant_scores = best_constant_sentence(
+        [c.sentence for c in PreparedSplit(config.data.prepared, "train").clips], references
+    )
+    ablations = {
+        "swapped inputs": _scores(
+            decode_dataset(loaded, swapped, swapped.lengths, **decode).hypotheses, references
+        ),
+        "all-zero inputs": _scores(
+            decode_dataset(loaded, zeros, zeros.lengths, **decode).hypotheses, references
+        ),
+        "constant sentence": {
+            **{k: v for k, v in constant_scores.items() if k != "bleu_signature"},
+            "sentence": constant,
+        },
+    }
+    warnings = warnings_for(scores, ablations)
     metrics = {
         "split": split,
         "clips": len(dataset),
         "checkpoint": str(run_dir / checkpoint_name),
         "epoch": loaded.info.get("epoch"),
         "parameters": loaded.info.get("parameters"),
-        **{k: v for k, v in scores.items()},
-        "perplexity": perplexity,
+        "decoding": {
+            "beam_size": options.beam_size,
+            "length_penalty": options.length_penalty,
+            "no_repeat_ngram": options.no_repeat_ngram,
+        },
+        **scores,
+        "perplexity": math.exp(decoded.nll / max(decoded.tokens, 1)),
         "perplexity_tokenizer": f"{loaded.tokenizer.kind} ({len(loaded.tokenizer)} tokens)",
-        "swapped_inputs": {k: v for k, v in swapped_scores.items() if k != "bleu_signature"},
+        "ablations": ablations,
+        "warnings": warnings,
     }
     out = run_dir / f"eval_{split}"
     atomic.write_json(out / "metrics.json", metrics)
@@ -161,7 +193,9 @@ def evaluate(
         split,
         scores["bleu4"],
         scores["wer"],
-        perplexity,
-        swapped_scores["bleu4"],
+        metrics["perplexity"],
+        ablations["swapped inputs"]["bleu4"],
     )
+    for message in warnings:
+        log.warning("%s", message)
     return metrics

@@ -1,0 +1,39 @@
+import numpy as np
+
+from sign2text.dataset import BucketBatchSampler, collate
+from sign2text.tokenizer import BOS, EOS, PAD
+
+
+def test_bucketed_batches_cover_every_clip_once_and_reduce_padding() -> None:
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(10, 400, 1000).tolist()
+    sampler = BucketBatchSampler(lengths, 16, seed=3)
+    batches = list(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    assert len(batches) == len(sampler)
+    padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
+    random_order = rng.permutation(1000)
+    naive = sum(16 * max(lengths[i] for i in random_order[s : s + 16]) for s in range(0, 1000,
+                                                                                       16))
+    assert padded < 0.7 * naive
+
+
+def test_batches_are_deterministic_per_epoch_and_change_between_epochs() -> None:
+    lengths = list(range(200))
+    a, b = BucketBatchSampler(lengths, 8, seed=1), BucketBatchSampler(lengths, 8, seed=1)
+    assert list(a) == list(b)
+    first = list(a)
+    a.set_epoch(1)
+    assert list(a) != first
+
+
+def test_collate_pads_frames_and_shifts_targets() -> None:
+    import torch
+
+    samples = [(torch.ones(3, 5, 3), torch.tensor([7, 8]), 0),
+               (torch.ones(5, 5, 3), torch.tensor([9]), 1)]
+    batch = collate(samples)
+    assert batch.keypoints.shape == (2, 5, 5, 3)
+    assert batch.frame_mask.tolist() == [[True] * 3 + [False] * 2, [True] * 5]
+    assert batch.tokens_in.tolist() == [[BOS, 7, 8], [BOS, 9, PAD]]
+    assert batch.tokens_out.tolist() == [[7, 8, EOS], [9, EOS, PAD]]
