@@ -82,3 +82,25 @@ def make_how2sign_folder(root: Path, clips: dict[str, int], seed: int = 0) -> di
             rows[split].append((name, frames, sentence))
         (root / f"how2sign_realigned_{split}.csv").write_text("\n".join(lines) + "\n")
     return rows
+
+
+# A model small enough to train in seconds on two CPU cores.
+TINY_MODEL = [
+    "model.d_model=32",
+    "model.heads=2",
+    "model.ff=64",
+    "model.encoder_layers=1",
+    "model.decoder_layers=1",
+    "model.dropout=0.0",
+]
+
+
+@pytest.fixture(scope="session")
+def random_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A prepared dataset of random clips (nothing to learn): for plumbing tests."""
+    from sign2text.prepare import prepare_how2sign
+
+    root = tmp_path_factory.mktemp("random") / "h2s"
+    make_how2sign_folder(root, {"train": 24, "val": 6, "test": 6})
+    prepare_how2sign(root, root / "prepared", vocab_size=100, workers=1, progress=False)
+    return root / "prepared"

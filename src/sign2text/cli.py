@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from sign2text.config import ConfigError
@@ -66,21 +68,151 @@ def cmd_prepare(args: argparse.Namespace) -> None:
     print(f"prepared dataset: {out}  (report: {out / 'report.json'})")
 
 
+def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) -> None:
+    """Shared by `prepare pose | phoenix | manifest`: tokenizer options in, report out."""
+    from sign2text import config as configuration
+    from sign2text.presets import resolve
+
+    text = configuration.load(resolve(args.config) if args.config else None).text
+    source = Path(args.source)
+    folder = source if source.is_dir() else source.parent
+    out = Path(args.out) if args.out else folder / "prepared"
+    report = prepare_into(
+        out,
+        tokenizer=text.tokenizer,
+        vocab_size=text.vocab_size,
+        workers=args.workers,
+        strict=args.strict,
+    )
+    for split, counts in report["splits"].items():
+        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
+    for key in ("skipped", "flagged", "no_sentence"):
+        print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
+    if "val_from_train" in report:
+        print(f"no val split: {len(report['val_from_train'])} train clips held out as val")
+    if "frame_rates" in report:
+        print(f"frame rates differ {report['frame_rates']}: meta.json keeps the most common")
+    print(f"prepared dataset: {out}  (report: {out / 'report.json'})")
+
+
+def cmd_prepare_pose(args: argparse.Namespace) -> None:
+    from sign2text.prepare import prepare_pose_folder
+
+    prepare_into = functools.partial(
+        prepare_pose_folder, args.source, language=args.language, pattern=args.glob
+    )
+    _prepare_files(args, prepare_into)
+
+
+def cmd_prepare_phoenix(args: argparse.Namespace) -> None:
+    from sign2text.prepare import prepare_phoenix
+
+    _prepare_files(args, functools.partial(prepare_phoenix, args.source))
+
+
+def cmd_prepare_manifest(args: argparse.Namespace) -> None:
+    from sign2text.prepare import prepare_manifest
+
+    prepare_into = functools.partial(
+        prepare_manifest, args.source, layout=args.layout, fps=args.fps
+    )
+    _prepare_files(args, prepare_into)
+
+
+def _add_prepare_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+    parser.add_argument("--out", help=f"prepared dataset folder (default: {default_out})")
+    parser.add_argument("--config", help="config whose text section picks the tokenizer")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    parser.add_argument("--strict", action="store_true", help="stop at the first bad clip")
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from sign2text import config as configuration
     from sign2text.presets import resolve
-    from sign2text.training import train
+    from sign2text.quick import conclude, describe, quick_config
+    from sign2text.runs import launch_background
+    from sign2text.training import Devices, train
 
-    config = configuration.load(resolve(args.config), args.set)
-    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
-    if (run_dir / "history.json").exists() and not args.overwrite:
-        raise ConfigError(f"{run_dir} already holds a run; pass --run-dir NEW_DIR or --overwrite")
-    result = train(config, run_dir)
+    if args.resume:
+        run_dir = Path(args.resume)
+        config = configuration.load(run_dir / "config.yaml", args.set)
+    else:
+        config = configuration.load(resolve(args.config), args.set)
+    full = config
+    if args.quick and not args.resume:
+        config = quick_config(config)
+    if not args.resume:
+        run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
+        if (run_dir / "history.json").exists() and not args.overwrite:
+            raise ConfigError(
+                f"{run_dir} already holds a run; pass --run-dir NEW_DIR, "
+                f"--overwrite, or --resume {run_dir}"
+            )
+    if args.background:
+        arguments = [a for a in args.argv if a != "--background"]
+        if not args.resume and not args.run_dir:
+            arguments += ["--run-dir", str(run_dir)]
+        pid = launch_background(arguments, run_dir)
+        print(f"training in the background (pid {pid}); run folder: {run_dir}")
+        print(f"  progress:  sign2text status {run_dir}")
+        print(f"  log:       tail -f {run_dir / 'train.log'}")
+        print(f"  stop:      sign2text stop {run_dir}   (then --resume {run_dir} to continue)")
+        return
+    devices = Devices(args.accelerator, args.devices, args.num_nodes)
+    result = train(config, run_dir, resume=bool(args.resume), devices=devices)
+    if result["rank"] != 0:
+        return  # every DDP process runs this command; one summary is enough
     print(
-        f"trained {result['epochs']} epochs in {result['seconds']:.0f} s "
+        f"{result['status']}: {result['epochs']} epochs in {result['seconds']:.0f} s "
         f"({result['parameters']:,} parameters); best val_loss {result['best_val_loss']:.4f}"
     )
+    if args.quick and not args.resume:
+        print(describe(conclude(full, result), full))
     print(f"run folder: {run_dir}")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    from sign2text.runs import find_runs, run_status
+
+    runs = [Path(r) for r in args.runs] if args.runs else find_runs("runs")
+    if not runs:
+        print("no runs found under runs/")
+        return
+    for run_dir in runs:
+        s = run_status(run_dir)
+        last = ", ".join(f"{k} {v:.4g}" for k, v in s.last.items() if k != "epoch") or "-"
+        best = ", ".join(f"{k} {v:.4g}" for k, v in s.best.items()) or "-"
+        print(f"{run_dir}: {s.state}, epoch {s.epoch}/{s.epochs}, ETA {_duration(s.eta_seconds)}")
+        print(f"  last: {last}")
+        print(f"  best: {best}")
+        print(f"  health: {s.health}")
+
+
+def cmd_stop(args: argparse.Namespace) -> None:
+    from sign2text.runs import stop_run
+
+    for run in args.runs:
+        if stop_run(run):
+            print(
+                f"{run}: stopped (resume.ckpt saved; continue with sign2text train --resume {run})"
+            )
+        else:
+            print(f"{run}: not running")
+
+
+def cmd_plot(args: argparse.Namespace) -> None:
+    from sign2text.plots import plot_runs
+
+    runs = [Path(r) for r in args.runs]
+    out = Path(args.output) if args.output else runs[0] / "curves.png"
+    print(f"written: {plot_runs(runs, out)}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -147,6 +279,22 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     h.add_argument("--strict", action="store_true", help="stop at the first bad clip")
     h.set_defaults(func=cmd_prepare)
+    f = formats.add_parser("pose", help=".pose files in train/ val/ test/ with metadata JSON")
+    f.add_argument("source", help="folder of .pose files (or of train/, val/ or dev/, test/)")
+    f.add_argument("--language", default="english", help="metadata text to use (default: english)")
+    f.add_argument("--glob", default="*.pose", help="which files to read (default: *.pose)")
+    _add_prepare_options(f, "SOURCE/prepared")
+    f.set_defaults(func=cmd_prepare_pose)
+    f = formats.add_parser("phoenix", help="PHOENIX-2014T skeletons: <split>.skels/.text/.files")
+    f.add_argument("source", help="folder with train.skels, dev.skels, test.skels and friends")
+    _add_prepare_options(f, "SOURCE/prepared")
+    f.set_defaults(func=cmd_prepare_phoenix)
+    f = formats.add_parser("manifest", help="a CSV, TSV or JSONL list of clips")
+    f.add_argument("source", help="manifest: path, sentence, split[, signer, name, layout]")
+    f.add_argument("--layout", help="known layout of its .npy/.npz files, e.g. openpose137")
+    f.add_argument("--fps", type=float, default=None, help="frame rate (default: the files')")
+    _add_prepare_options(f, "the manifest's folder/prepared")
+    f.set_defaults(func=cmd_prepare_manifest)
 
     p = commands.add_parser("train", help="train a model")
     p.add_argument("--config", default="demo", help="config file or preset name")
@@ -159,7 +307,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-dir", help="run folder (default: runs/<config name>)")
     p.add_argument("--overwrite", action="store_true", help="reuse an existing run folder")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="short run on a subset, ending in a health verdict and a time estimate",
+    )
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its resume.ckpt")
+    p.add_argument(
+        "--background",
+        action="store_true",
+        help="detach: log and pid go to the run folder; returns at once",
+    )
+    p.add_argument("--accelerator", default="auto", help="auto | cpu | gpu")
+    p.add_argument("--devices", type=int, default=1, help="GPUs (or CPU processes) per node")
+    p.add_argument("--num-nodes", type=int, default=1, help="machines (DDP)")
     p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser("status", help="state, progress, ETA and health of runs")
+    p.add_argument("runs", nargs="*", help="run folders (default: every run under runs/)")
+    p.set_defaults(func=cmd_status)
+
+    p = commands.add_parser("stop", help="stop a background run cleanly (it can be resumed)")
+    p.add_argument("runs", nargs="+", help="run folders")
+    p.set_defaults(func=cmd_stop)
+
+    p = commands.add_parser("plot", help="training curves of one or several runs as a PNG")
+    p.add_argument("runs", nargs="+", help="run folders")
+    p.add_argument("-o", "--output", help="PNG file (default: FIRST_RUN/curves.png)")
+    p.set_defaults(func=cmd_plot)
 
     p = commands.add_parser("evaluate", help="score a trained run on a split")
     p.add_argument("run_dir")
@@ -192,10 +367,13 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=".*treespec.*")
     warnings.filterwarnings("ignore", message=".*smaller than the logging interval.*")
+    # every process validates the whole validation set, so there is nothing to synchronise
+    warnings.filterwarnings("ignore", message=".*when logging on epoch level in distributed.*")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",

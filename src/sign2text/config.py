@@ -72,6 +72,7 @@ class TrainConfig:
     precision: str = "32-true"
     num_workers: int = 0
     max_minutes: float = 0.0
+    checkpoint_minutes: float = 10.0
     val_decode_max: int = 500
 
 
@@ -87,6 +88,27 @@ class DecodeConfig:
 
 
 @dataclass(frozen=True)
+class HealthConfig:
+    """Thresholds of the per-epoch health checks (loss levels depend on the vocabulary)."""
+
+    check_epoch: int = 2
+    train_loss_ceiling: float = 4.0
+    gap_healthy: float = 0.4
+    gap_failing: float = 0.6
+    rise_after_epoch: int = 5
+    tolerance: float = 0.01
+    min_input_gain: float = 0.05
+
+
+@dataclass(frozen=True)
+class QuickConfig:
+    """The quick test: a short run on a subset that says early whether training is healthy."""
+
+    epochs: int = 4
+    train_clips: int = 3000
+
+
+@dataclass(frozen=True)
 class Config:
     """A whole experiment."""
 
@@ -96,6 +118,8 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    quick: QuickConfig = field(default_factory=QuickConfig)
 
 
 SCHEDULER_NAMES = ("cosine", "plateau", "constant")
@@ -174,6 +198,10 @@ def validate(config: Config) -> Config:
         ),
         (x.vocab_size >= 8, "text.vocab_size must be at least 8"),
         (config.decode.beam_size >= 1, "decode.beam_size must be at least 1"),
+        (
+            config.quick.epochs >= 1 and config.quick.train_clips >= 1,
+            "quick.epochs and quick.train_clips must be at least 1",
+        ),
         (config.decode.max_len_ratio > 0, "decode.max_len_ratio must be positive"),
         (0.0 < config.data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
         (

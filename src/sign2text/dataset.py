@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from torch.utils.data import Dataset, Sampler
 
 from sign2text import atomic
@@ -182,7 +183,9 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     Each epoch shuffles the clips, sorts pools of `pool_batches` batches by length, cuts them
     into batches and shuffles the batches: little padding, still random. Deterministic for a
-    given seed and epoch; `set_epoch` picks the epoch.
+    given seed and epoch; `set_epoch` picks the epoch. With `distributed`, each process of a
+    torch.distributed group takes every world-size-th batch of the same order (all processes
+    get the same number of batches).
     """
 
     def __init__(
@@ -193,26 +196,30 @@ class BucketBatchSampler(Sampler[list[int]]):
         shuffle: bool = True,
         seed: int = 0,
         pool_batches: int = 50,
+        distributed: bool = False,
     ) -> None:
         self.lengths = np.asarray(lengths)
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.pool = batch_size * pool_batches
+        self.distributed = distributed
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.lengths) / self.batch_size)
+    def _rank_and_world(self) -> tuple[int, int]:
+        if self.distributed and dist.is_available() and dist.is_initialized():
+            return dist.get_rank(), dist.get_world_size()
+        return 0, 1
 
-    def __iter__(self) -> Iterator[list[int]]:
+    def __len__(self) -> int:
+        _, world = self._rank_and_world()
+        return math.ceil(len(self.lengths) / self.batch_size) // world
+
+    def _all_batches(self) -> list[np.ndarray]:
         if not self.shuffle:
             order = np.argsort(self.lengths, kind="stable")
-            yield from (
-                order[i : i + self.batch_size].tolist()
-                for i in range(0, len(order), self.batch_size)
-            )
-            return
+            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         rng = np.random.default_rng([self.seed, self.epoch])
         order = rng.permutation(len(self.lengths))
         batches = []
@@ -220,5 +227,10 @@ class BucketBatchSampler(Sampler[list[int]]):
             pool = order[start : start + self.pool]
             pool = pool[np.argsort(self.lengths[pool], kind="stable")]
             batches += [pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
-        for b in rng.permutation(len(batches)):
-            yield batches[b].tolist()
+        return [batches[b] for b in rng.permutation(len(batches))]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rank, world = self._rank_and_world()
+        batches = self._all_batches()
+        batches = batches[: len(batches) // world * world]
+        yield from (batch.tolist() for batch in batches[rank::world])

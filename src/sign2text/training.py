@@ -1,10 +1,18 @@
-"""Training on PyTorch Lightning: the module, the run folder's history and checkpoints."""
+"""Training on PyTorch Lightning: the module, health checks, run-folder history and checkpoints.
+
+A run folder holds `config.yaml` (the resolved config), `train.log`, `history.json` (per-epoch
+lists), `best_checkpoint.pt` and `last_checkpoint.pt` (portable: model, config, tokenizer),
+`resume.ckpt` (the full trainer state for `--resume`) and `tensorboard/`.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +22,8 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, TQDMProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch.utils.data import DataLoader
 
 from sign2text import atomic, checkpoint
@@ -31,12 +41,18 @@ from sign2text.dataset import (
 )
 from sign2text.decoding import greedy, length_limits
 from sign2text.features import Anchors, model_input
+from sign2text.health import assess
 from sign2text.layouts import Layout
 from sign2text.metrics import corpus_scores
 from sign2text.model import Translator, count_parameters
 from sign2text.tokenizer import PAD, Tokenizer
 
 log = logging.getLogger(__name__)
+
+RESUME_FILE = "resume.ckpt"
+# Test hook: called with each micro-batch's clip count before its forward pass; a test sets it
+# to raise torch.OutOfMemoryError for large micro-batches, as a GPU would.
+BEFORE_FORWARD: Callable[[int], None] | None = None
 
 
 @dataclass
@@ -78,7 +94,7 @@ def _lr_lambda(train: TrainConfig, total_steps: int, steps_per_epoch: int):
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
-        if train.scheduler == "constant":
+        if train.scheduler != "cosine":
             return 1.0
         progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
         return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
@@ -86,15 +102,32 @@ def _lr_lambda(train: TrainConfig, total_steps: int, steps_per_epoch: int):
     return factor
 
 
+def _rows(batch: Batch, rows: slice) -> Batch:
+    return Batch(
+        batch.keypoints[rows],
+        batch.frame_mask[rows],
+        batch.tokens_in[rows],
+        batch.tokens_out[rows],
+        batch.items[rows],
+    )
+
+
 class TranslationModule(L.LightningModule):
-    """Loss, optimiser and schedule around a `Translator`; validation also decodes."""
+    """Loss, optimiser and schedule around a `Translator`; validation also decodes.
+
+    Optimisation is manual so that a batch that runs out of GPU memory can be split into
+    micro-batches whose gradients add up to the whole batch's: the effective batch is kept.
+    """
 
     def __init__(self, config: Config, data: Data) -> None:
         super().__init__()
+        self.automatic_optimization = False
         self.config, self.data = config, data
         self.model = Translator(config.model, data.features, len(data.tokenizer))
         self.anchors = Anchors.of(data.layout)
+        self.micro_batches = 1
         self._sums: dict[str, float] = {}
+        self._clock: dict[str, float] = {}
 
     def features(self, batch: Batch) -> torch.Tensor:
         """Model input for a batch, computed on the batch's device: (B, T, F)."""
@@ -102,72 +135,131 @@ class TranslationModule(L.LightningModule):
             batch.keypoints, batch.frame_mask, self.anchors, self.config.data.normalize
         )
 
-    def _losses(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """Label-smoothed loss (mean per token), plain NLL sum, and the token count."""
+    def _loss_sums(self, batch: Batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """Summed label-smoothed loss and summed plain NLL over the batch's tokens."""
         logits = self.model(self.features(batch), batch.frame_mask, batch.tokens_in)
         flat, target = logits.flatten(0, 1).float(), batch.tokens_out.flatten()
         smoothed = torch.nn.functional.cross_entropy(
-            flat, target, ignore_index=PAD, label_smoothing=self.config.train.label_smoothing
+            flat, target, ignore_index=PAD, label_smoothing=smoothing, reduction="sum"
         )
         nll = torch.nn.functional.cross_entropy(flat, target, ignore_index=PAD, reduction="sum")
-        return smoothed, nll.detach(), int((target != PAD).sum())
+        return smoothed, nll.detach()
 
     def _add(self, **values: float) -> None:
         for key, value in values.items():
             self._sums[key] = self._sums.get(key, 0.0) + value
 
+    def _reset(self, prefix: str) -> None:
+        self._sums = {k: v for k, v in self._sums.items() if not k.startswith(prefix)}
+        self._clock[prefix] = time.perf_counter()
+
+    def on_train_start(self) -> None:
+        self._clock.setdefault("train", time.perf_counter())  # resumed inside an epoch
+
     def on_train_epoch_start(self) -> None:
-        self._sums = {key: v for key, v in self._sums.items() if not key.startswith("train")}
+        if self.trainer.fit_loop.epoch_loop.batch_progress.current.ready == 0:
+            self._reset("train")  # not when resuming in the middle of an epoch
         sampler = self.trainer.train_dataloader.batch_sampler
         if isinstance(sampler, BucketBatchSampler):
             sampler.set_epoch(self.current_epoch)
-        self._epoch_started = time.perf_counter()
 
-    def training_step(self, batch: Batch, batch_index: int) -> torch.Tensor:
-        loss, _, tokens = self._losses(batch)
-        padded = batch.frame_mask.numel()
+    def _backward_in_parts(self, batch: Batch, tokens: int) -> float:
+        """Forward and backward in `micro_batches` parts; returns the batch's summed loss."""
+        size = len(batch.items)
+        step = math.ceil(size / self.micro_batches)
+        total = 0.0
+        for start in range(0, size, step):
+            part = _rows(batch, slice(start, start + step))
+            if BEFORE_FORWARD is not None:
+                BEFORE_FORWARD(len(part.items))
+            smoothed, _ = self._loss_sums(part, self.config.train.label_smoothing)
+            self.manual_backward(smoothed / tokens)
+            total += float(smoothed.detach())
+        return total
+
+    def training_step(self, batch: Batch, batch_index: int) -> None:
+        optimizer = self.optimizers()
+        tokens = int((batch.tokens_out != PAD).sum())
+        while True:
+            optimizer.zero_grad(set_to_none=True)
+            try:
+                loss_sum = self._backward_in_parts(batch, tokens)
+                break
+            except torch.OutOfMemoryError:
+                if self.micro_batches >= len(batch.items):
+                    raise
+                self.micro_batches *= 2
+                optimizer.zero_grad(set_to_none=True)
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                log.warning(
+                    "out of memory on a batch of %d clips: continuing with %d "
+                    "micro-batches of about %d clips, accumulating gradients (the "
+                    "effective batch is unchanged)",
+                    len(batch.items),
+                    self.micro_batches,
+                    math.ceil(len(batch.items) / self.micro_batches),
+                )
+        if self.config.train.grad_clip:
+            self.clip_gradients(
+                optimizer,
+                gradient_clip_val=self.config.train.grad_clip,
+                gradient_clip_algorithm="norm",
+            )
+        optimizer.step()
+        scheduler = self.lr_schedulers()
+        if not isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step()
         self._add(
-            train_loss=float(loss.detach()) * tokens,
+            train_loss=loss_sum,
             train_tokens=tokens,
             train_clips=len(batch.items),
             train_frames=float(batch.frame_mask.sum()),
-            train_padded=padded,
+            train_padded=batch.frame_mask.numel(),
         )
-        self.log("loss", loss.detach(), prog_bar=True, batch_size=len(batch.items))
-        return loss
+        self.log("loss", loss_sum / max(tokens, 1), prog_bar=True, batch_size=len(batch.items))
 
     def on_validation_epoch_start(self) -> None:
-        self._sums = {key: v for key, v in self._sums.items() if not key.startswith("val")}
+        self._reset("val")
         self._hypotheses: dict[int, str] = {}
 
     def validation_step(self, batch: Batch, batch_index: int) -> None:
-        loss, nll, tokens = self._losses(batch)
-        self._add(val_loss=float(loss) * tokens, val_nll=float(nll), val_tokens=tokens)
+        smoothing = self.config.train.label_smoothing
+        smoothed, nll = self._loss_sums(batch, smoothing)
+        tokens = int((batch.tokens_out != PAD).sum())
+        self._add(val_loss=float(smoothed), val_nll=float(nll), val_tokens=tokens)
+        if len(batch.items) > 1:  # the same sentences with the keypoints of other clips
+            swapped = Batch(
+                batch.keypoints.roll(1, 0),
+                batch.frame_mask.roll(1, 0),
+                batch.tokens_in,
+                batch.tokens_out,
+                batch.items,
+            )
+            loss, _ = self._loss_sums(swapped, smoothing)
+            self._add(val_swapped=float(loss), val_swapped_tokens=tokens)
         budget = self.config.train.val_decode_max - len(self._hypotheses)
         if budget > 0:
-            chosen = slice(0, budget)
-            memory, padding = self.model.encode(
-                self.features(batch)[chosen], batch.frame_mask[chosen]
-            )
+            part = _rows(batch, slice(0, budget))
+            memory, padding = self.model.encode(self.features(part), part.frame_mask)
+            decode = self.config.decode
             limits = length_limits(
-                padding,
-                self.config.decode.max_len_ratio,
-                self.config.decode.max_len_extra,
-                self.config.text.max_tokens,
+                padding, decode.max_len_ratio, decode.max_len_extra, self.config.text.max_tokens
             )
             for item, ids in zip(
-                batch.items[chosen].tolist(),
-                greedy(self.model, memory, padding, limits),
-                strict=True,
+                part.items.tolist(), greedy(self.model, memory, padding, limits), strict=True
             ):
                 self._hypotheses[item] = self.data.tokenizer.decode(ids)
 
     def on_validation_epoch_end(self) -> None:
-        tokens = max(self._sums.get("val_tokens", 0), 1)
+        s = self._sums
+        tokens = max(s.get("val_tokens", 0), 1)
         record = {
-            "val_loss": self._sums.get("val_loss", 0.0) / tokens,
-            "val_ppl": math.exp(min(self._sums.get("val_nll", 0.0) / tokens, 50.0)),
+            "val_loss": s.get("val_loss", 0.0) / tokens,
+            "val_ppl": math.exp(min(s.get("val_nll", 0.0) / tokens, 50.0)),
         }
+        if s.get("val_swapped_tokens"):
+            record["val_loss_swapped"] = s["val_swapped"] / s["val_swapped_tokens"]
         if self._hypotheses:
             items = sorted(self._hypotheses)
             references = [
@@ -175,20 +267,36 @@ class TranslationModule(L.LightningModule):
             ]
             scores = corpus_scores([self._hypotheses[i] for i in items], references)
             record.update(val_bleu4=scores["bleu4"], val_wer=scores["wer"])
+        record["val_seconds"] = time.perf_counter() - self._clock["val"]
         self.val_record = record
         for key, value in record.items():
             self.log(key, value, prog_bar=key in ("val_loss", "val_bleu4"))
 
+    def on_train_epoch_end(self) -> None:
+        scheduler = self.lr_schedulers()
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(self.val_record["val_loss"])
+
     def train_record(self) -> dict[str, float]:
         """This epoch's training figures: mean loss per token, throughput, padding share."""
-        seconds = time.perf_counter() - self._epoch_started
+        seconds = time.perf_counter() - self._clock["train"]
         s = self._sums
+        train_seconds = seconds - getattr(self, "val_record", {}).get("val_seconds", 0.0)
         return {
             "train_loss": s.get("train_loss", 0.0) / max(s.get("train_tokens", 0), 1),
             "epoch_seconds": seconds,
-            "clips_per_second": s.get("train_clips", 0) / max(seconds, 1e-9),
+            "clips_per_second": s.get("train_clips", 0) / max(train_seconds, 1e-9),
             "padding_share": 1.0 - s.get("train_frames", 0) / max(s.get("train_padded", 0), 1),
+            "micro_batches": self.micro_batches,
         }
+
+    def on_save_checkpoint(self, state: dict[str, Any]) -> None:
+        state["sign2text"] = {"sums": dict(self._sums), "micro_batches": self.micro_batches}
+
+    def on_load_checkpoint(self, state: dict[str, Any]) -> None:
+        saved = state.get("sign2text", {})
+        self._sums = dict(saved.get("sums", {}))
+        self.micro_batches = int(saved.get("micro_batches", 1))
 
     def configure_optimizers(self) -> Any:
         train = self.config.train
@@ -200,33 +308,32 @@ class TranslationModule(L.LightningModule):
             fused=self.device.type == "cuda",
         )
         if train.scheduler == "plateau":
-            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 optimizer,
                 mode="min",
                 factor=train.plateau_factor,
                 patience=train.plateau_patience,
                 min_lr=train.min_lr,
             )
-            return {
-                "optimizer": optimizer,
-                "lr_scheduler": {"scheduler": plateau, "monitor": "val_loss", "interval": "epoch"},
-            }
-        total = int(self.trainer.estimated_stepping_batches)
-        per_epoch = max(1, total // max(1, self.trainer.max_epochs or 1))
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(train, total, per_epoch))
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        else:
+            total = int(self.trainer.estimated_stepping_batches)
+            per_epoch = max(1, total // max(1, self.trainer.max_epochs or 1))
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, _lr_lambda(train, total, per_epoch)
+            )
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
 
 class RunRecorder(Callback):
-    """After every epoch: append to history.json, save last and best checkpoints."""
+    """After every epoch: history.json with health, last and best portable checkpoints."""
 
     def __init__(self, run_dir: Path, config: Config, data: Data) -> None:
         self.run_dir, self.config, self.data = run_dir, config, data
-        self.history: dict[str, list[float]] = {}
+        self.history: dict[str, list[Any]] = {}
         self.best = math.inf
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: TranslationModule) -> None:
-        record = {
+        record: dict[str, Any] = {
             "epoch": trainer.current_epoch + 1,
             **module.train_record(),
             **getattr(module, "val_record", {}),
@@ -234,12 +341,18 @@ class RunRecorder(Callback):
         }
         for key, value in record.items():
             self.history.setdefault(key, []).append(value)
+        verdict = assess(self.history, self.config.health)
+        self.history.setdefault("health", []).append(verdict.line())
+        if not trainer.is_global_zero:
+            return
         atomic.write_json(self.run_dir / "history.json", self.history)
         log.info(
-            "epoch %d: %s",
+            "epoch %d/%d: %s",
             record["epoch"],
+            self.config.train.epochs,
             ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"),
         )
+        log.info("health after epoch %d: %s", record["epoch"], verdict.line())
         info = {
             "epoch": record["epoch"],
             "metrics": record,
@@ -259,6 +372,45 @@ class RunRecorder(Callback):
             self.best = record["val_loss"]
             checkpoint.save(self.run_dir / "best_checkpoint.pt", **save)
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": self.history, "best": self.best}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history = {k: list(v) for k, v in state["history"].items()}
+        self.best = float(state["best"])
+
+
+class ResumePoint(Callback):
+    """Saves the full trainer state to resume.ckpt after every epoch, every few minutes
+    inside long epochs, and after the current batch when SIGTERM arrives (Lightning then
+    stops the run)."""
+
+    def __init__(self, run_dir: Path, minutes: float) -> None:
+        self.path, self.seconds = run_dir / RESUME_FILE, minutes * 60
+        self.last = time.monotonic()
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        if trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
+            return  # the epoch-end checkpoint follows validation; a save here would skip it
+        overdue = self.seconds and time.monotonic() - self.last > self.seconds
+        if trainer.received_sigterm or overdue:
+            trainer.save_checkpoint(self.path, weights_only=False)
+            self.last = time.monotonic()
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        trainer.save_checkpoint(self.path, weights_only=False)
+        self.last = time.monotonic()
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning checkpoints written to a temporary file and renamed into place."""
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None
+    ) -> None:
+        with atomic.atomic_path(path) as tmp:
+            torch.save(checkpoint, tmp)
+
 
 def _loaders(config: Config, data: Data) -> tuple[DataLoader, DataLoader]:
     train = config.train
@@ -268,7 +420,9 @@ def _loaders(config: Config, data: Data) -> tuple[DataLoader, DataLoader]:
         "pin_memory": torch.cuda.is_available(),
         "persistent_workers": train.num_workers > 0,
     }
-    train_sampler = BucketBatchSampler(data.train.lengths, train.batch_size, seed=train.seed)
+    train_sampler = BucketBatchSampler(
+        data.train.lengths, train.batch_size, seed=train.seed, distributed=True
+    )
     val_sampler = BucketBatchSampler(data.val.lengths, train.batch_size, shuffle=False)
     return (
         DataLoader(data.train, batch_sampler=train_sampler, **common),
@@ -286,16 +440,52 @@ def add_log_file(path: Path) -> logging.Handler:
     return handler
 
 
-def train(config: Config, run_dir: str | Path, *, progress: bool = True) -> dict[str, Any]:
-    """Train `config` into `run_dir`; returns the history and summary figures."""
+def weights_digest(model: torch.nn.Module) -> str:
+    """SHA-256 of all parameters: equal on every DDP rank when they are in sync."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Devices:
+    """Where training runs: accelerator, devices per node, nodes."""
+
+    accelerator: str = "auto"
+    devices: int = 1
+    num_nodes: int = 1
+
+
+def train(
+    config: Config,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    devices: Devices = Devices(),
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train `config` into `run_dir` (continuing its resume.ckpt when `resume`); returns the
+    history and summary figures."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if not resume:  # a fresh start must not leave an older run's files to be mistaken for its own
+        for stale in (
+            RESUME_FILE,
+            "history.json",
+            "state.json",
+            "best_checkpoint.pt",
+            "last_checkpoint.pt",
+        ):
+            (run_dir / stale).unlink(missing_ok=True)
     handler = add_log_file(run_dir / "train.log")
     try:
         L.seed_everything(config.train.seed, workers=True, verbose=False)
         prepared = str(Path(config.data.prepared).resolve())
         config = replace(config, data=replace(config.data, prepared=prepared))
         atomic.write_text(run_dir / "config.yaml", configuration.dump(config))
+        atomic.write_text(run_dir / "pid", f"{os.getpid()}\n")
         data = load_data(config)
         module = TranslationModule(config, data)
         parameters = count_parameters(module.model)
@@ -310,46 +500,68 @@ def train(config: Config, run_dir: str | Path, *, progress: bool = True) -> dict
         recorder = RunRecorder(run_dir, config, data)
         callbacks: list[Callback] = [
             recorder,
+            ResumePoint(run_dir, config.train.checkpoint_minutes),
             EarlyStopping(
                 monitor="val_loss", patience=config.train.early_stopping_patience, mode="min"
             ),
         ]
         if progress:
             callbacks.append(TQDMProgressBar(refresh_rate=10))
-        on_cpu = not torch.cuda.is_available()
+        several = devices.devices > 1 or devices.num_nodes > 1
         trainer = L.Trainer(
             max_epochs=config.train.epochs,
             max_time={"minutes": config.train.max_minutes} if config.train.max_minutes else None,
-            accelerator="auto",
-            devices=1,
+            accelerator=devices.accelerator,
+            devices=devices.devices,
+            num_nodes=devices.num_nodes,
+            strategy="ddp" if several else "auto",
+            use_distributed_sampler=False,
             precision=config.train.precision,
-            gradient_clip_val=config.train.grad_clip or None,
             callbacks=callbacks,
+            plugins=[AtomicCheckpointIO()],
             logger=TensorBoardLogger(str(run_dir), name="tensorboard", version=""),
             enable_checkpointing=False,
             enable_progress_bar=progress,
             enable_model_summary=False,
             num_sanity_val_steps=0,
-            deterministic=on_cpu,
+            deterministic=not torch.cuda.is_available(),
             log_every_n_steps=10,
         )
+        ckpt = run_dir / RESUME_FILE if resume and (run_dir / RESUME_FILE).exists() else None
+        if resume and ckpt is None:
+            log.info("no resume point in %s yet: starting from the first epoch", run_dir)
         started = time.perf_counter()
         train_loader, val_loader = _loaders(config, data)
-        trainer.fit(module, train_loader, val_loader)
+        status = "finished"
+        try:
+            trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt, weights_only=True)
+        except SIGTERMException:
+            status = "stopped"
+            log.info("stopped on request; continue with `sign2text train --resume %s`", run_dir)
         seconds = time.perf_counter() - started
+        history = recorder.history
         log.info(
-            "trained %d epochs in %.1f s; best val_loss %.4f",
-            len(recorder.history.get("epoch", [])),
+            "rank %d final weights digest %s", trainer.global_rank, weights_digest(module.model)
+        )
+        log.info(
+            "%s after %d epochs in %.1f s; best val_loss %.4f",
+            status,
+            len(history.get("epoch", [])),
             seconds,
             recorder.best,
         )
+        if trainer.is_global_zero:
+            atomic.write_json(run_dir / "state.json", {"status": status, "seconds": seconds})
         return {
             "run_dir": str(run_dir),
+            "status": status,
+            "rank": trainer.global_rank,
             "parameters": parameters,
             "seconds": seconds,
-            "epochs": len(recorder.history.get("epoch", [])),
+            "epochs": len(history.get("epoch", [])),
             "best_val_loss": recorder.best,
-            "history": recorder.history,
+            "history": history,
+            "train_clips": len(data.train),
         }
     finally:
         logging.getLogger("sign2text").removeHandler(handler)

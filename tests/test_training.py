@@ -1,0 +1,186 @@
+"""Training plumbing on random data: micro-batches, out-of-memory, resume, DDP, runs."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from conftest import TINY_MODEL
+from sign2text import config as configuration
+from sign2text import training
+from sign2text.dataset import collate
+from sign2text.runs import run_status
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _config(prepared: Path, *extra: str) -> configuration.Config:
+    return configuration.load(
+        None,
+        [
+            f"data.prepared={prepared}",
+            *TINY_MODEL,
+            "train.batch_size=8",
+            "train.lr=1e-3",
+            "train.early_stopping_patience=100",
+            *extra,
+        ],
+    )
+
+
+def _cli(*args: str, cwd: Path) -> list[str]:
+    return [sys.executable, "-m", "sign2text", *args]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+
+def test_micro_batches_add_up_to_the_whole_batch_gradient(random_prepared: Path) -> None:
+    config = _config(random_prepared)
+    data = training.load_data(config)
+    module = training.TranslationModule(config, data)
+    batch = collate([data.train[i] for i in range(8)])
+    tokens = int((batch.tokens_out != 0).sum())
+    grads = []
+    for parts in (1, 4):
+        module.zero_grad()
+        module.micro_batches = parts
+        module.manual_backward = lambda loss: loss.backward()
+        module._backward_in_parts(batch, tokens)
+        grads.append([p.grad.clone() for p in module.model.parameters()])
+    for whole, split in zip(*grads, strict=True):
+        torch.testing.assert_close(whole, split, atol=1e-6, rtol=1e-4)
+
+
+def test_out_of_memory_halves_micro_batches_and_keeps_the_batch(
+    random_prepared: Path, tmp_path: Path, monkeypatch
+) -> None:
+    def fits_four_clips(clips: int) -> None:
+        if clips > 4:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(training, "BEFORE_FORWARD", fits_four_clips)
+    result = training.train(
+        _config(random_prepared, "train.epochs=2"), tmp_path / "run", progress=False
+    )
+    assert result["status"] == "finished" and result["epochs"] == 2
+    assert result["history"]["micro_batches"] == [2, 2]  # 8 clips -> 2 x 4
+    state = torch.load(tmp_path / "run" / "resume.ckpt", weights_only=True)
+    assert state["global_step"] == 2 * 3  # 24 clips / batch 8: three optimizer steps an epoch
+    assert "out of memory" in (tmp_path / "run" / "train.log").read_text()
+
+
+def _all_checkpoints_load(run_dir: Path) -> None:
+    for path in [*run_dir.glob("*.pt"), *run_dir.glob("*.ckpt")]:
+        torch.load(path, weights_only=True)
+
+
+def test_kill_9_at_random_moments_then_resume(random_prepared: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    overrides = [
+        f"data.prepared={random_prepared}",
+        *TINY_MODEL,
+        "train.batch_size=2",
+        "train.epochs=8",
+        "train.early_stopping_patience=100",
+        "train.checkpoint_minutes=0.002",
+    ]
+    base = ["train", "--run-dir", str(run_dir)] + [a for o in overrides for a in ("--set", o)]
+    rng = random.Random(0)
+    for attempt in range(4):
+        command = base if attempt == 0 else ["train", "--resume", str(run_dir)]
+        process = subprocess.Popen(
+            _cli(*command, cwd=tmp_path),
+            cwd=tmp_path,
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(4.0, 7.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _all_checkpoints_load(run_dir)
+    finished = subprocess.run(
+        _cli("train", "--resume", str(run_dir), cwd=tmp_path),
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    history = json.loads((run_dir / "history.json").read_text())
+    assert history["epoch"] == list(range(1, 9))
+    assert {len(values) for values in history.values()} == {8}
+    _all_checkpoints_load(run_dir)
+
+
+def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    overrides = [
+        f"data.prepared={random_prepared}",
+        *TINY_MODEL,
+        "train.batch_size=2",
+        "train.epochs=200",
+        "train.early_stopping_patience=1000",
+    ]
+    args = ["train", "--run-dir", str(run_dir), "--background"] + [
+        a for o in overrides for a in ("--set", o)
+    ]
+    started = time.monotonic()
+    launched = subprocess.run(
+        _cli(*args, cwd=tmp_path), cwd=tmp_path, env=_env(), capture_output=True, text=True
+    )
+    assert launched.returncode == 0 and "background" in launched.stdout
+    assert time.monotonic() - started < 20  # returns at once, not after 200 epochs
+    deadline = time.monotonic() + 60
+    while run_status(run_dir).epoch < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    status = run_status(run_dir)
+    assert status.state == "running" and status.epochs == 200 and status.eta_seconds
+    stopped = subprocess.run(
+        _cli("stop", str(run_dir), cwd=tmp_path),
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert "stopped" in stopped.stdout
+    status = run_status(run_dir)
+    assert status.state == "stopped" and status.epoch >= 2
+    _all_checkpoints_load(run_dir)
+
+
+def test_two_process_ddp_ends_with_identical_weights(random_prepared: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "ddp"
+    overrides = [
+        f"data.prepared={random_prepared}",
+        *TINY_MODEL,
+        "train.batch_size=4",
+        "train.epochs=2",
+    ]
+    args = ["train", "--run-dir", str(run_dir), "--accelerator", "cpu", "--devices", "2"] + [
+        a for o in overrides for a in ("--set", o)
+    ]
+    result = subprocess.run(
+        _cli(*args, cwd=tmp_path),
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    digests = {}
+    for line in (run_dir / "train.log").read_text().splitlines():
+        if "final weights digest" in line:
+            words = line.split()
+            digests[words[words.index("rank") + 1]] = words[-1]
+    assert set(digests) == {"0", "1"}
+    assert digests["0"] == digests["1"]
