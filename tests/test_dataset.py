@@ -13,8 +13,7 @@ def test_bucketed_batches_cover_every_clip_once_and_reduce_padding() -> None:
     assert len(batches) == len(sampler)
     padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
     random_order = rng.permutation(1000)
-    naive = sum(16 * max(lengths[i] for i in random_order[s : s + 16]) for s in range(0, 1000,
-                                                                                       16))
+    naive = sum(16 * max(lengths[i] for i in random_order[s : s + 16]) for s in range(0, 1000, 16))
     assert padded < 0.7 * naive
 
 
@@ -30,8 +29,10 @@ def test_batches_are_deterministic_per_epoch_and_change_between_epochs() -> None
 def test_collate_pads_frames_and_shifts_targets() -> None:
     import torch
 
-    samples = [(torch.ones(3, 5, 3), torch.tensor([7, 8]), 0),
-               (torch.ones(5, 5, 3), torch.tensor([9]), 1)]
+    samples = [
+        (torch.ones(3, 5, 3), torch.tensor([7, 8]), 0),
+        (torch.ones(5, 5, 3), torch.tensor([9]), 1),
+    ]
     batch = collate(samples)
     assert batch.keypoints.shape == (2, 5, 5, 3)
     assert batch.frame_mask.tolist() == [[True] * 3 + [False] * 2, [True] * 5]

@@ -4,8 +4,7 @@ from sign2text.features import Anchors, normalise
 from sign2text.layouts import OPENPOSE_137
 
 ANCHORS = Anchors.of(OPENPOSE_137)
-NECK, RSH, LSH = (OPENPOSE_137.index(p) for p in ("pose.Neck", "pose.RShoulder",
-                                                  "pose.LShoulder"))
+NECK, RSH, LSH = (OPENPOSE_137.index(p) for p in ("pose.Neck", "pose.RShoulder", "pose.LShoulder"))
 LWRIST = OPENPOSE_137.index("hand_left.Wrist")
 
 

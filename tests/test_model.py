@@ -9,8 +9,9 @@ from sign2text.layouts import OPENPOSE_137
 from sign2text.model import Translator, count_parameters
 from sign2text.tokenizer import train_tokenizer
 
-SMALL = ModelConfig(d_model=32, heads=4, encoder_layers=1, decoder_layers=1, ff=64,
-                    dropout=0.0, downsample=2)
+SMALL = ModelConfig(
+    d_model=32, heads=4, encoder_layers=1, decoder_layers=1, ff=64, dropout=0.0, downsample=2
+)
 
 
 def test_shapes_and_downsampling() -> None:
@@ -69,13 +70,22 @@ def test_greedy_decoding_respects_limits() -> None:
 
 
 def test_checkpoint_loads_with_weights_only(tmp_path: Path) -> None:
-    config = load(None, ["model.d_model=32", "model.heads=4", "model.ff=64",
-                         "model.encoder_layers=1", "model.decoder_layers=1"])
+    config = load(
+        None,
+        [
+            "model.d_model=32",
+            "model.heads=4",
+            "model.ff=64",
+            "model.encoder_layers=1",
+            "model.decoder_layers=1",
+        ],
+    )
     tokenizer = train_tokenizer("word", ["a b c", "b c d"], 20)
     model = Translator(config.model, features=411, vocab_size=len(tokenizer))
     path = tmp_path / "best_checkpoint.pt"
-    checkpoint.save(path, model, config, tokenizer, OPENPOSE_137, list(range(137)), 411,
-                    {"epoch": 3})
+    checkpoint.save(
+        path, model, config, tokenizer, OPENPOSE_137, list(range(137)), 411, {"epoch": 3}
+    )
     raw = torch.load(path, weights_only=True)
     assert raw["info"] == {"epoch": 3}
     loaded = checkpoint.load(path)
