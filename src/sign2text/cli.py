@@ -207,6 +207,30 @@ def cmd_stop(args: argparse.Namespace) -> None:
             print(f"{run}: not running")
 
 
+def cmd_compare(args: argparse.Namespace) -> None:
+    from sign2text import atomic
+    from sign2text.compare import (
+        SIGNIFICANCE_SAMPLES,
+        csv_text,
+        latex,
+        load_run,
+        markdown,
+        table,
+    )
+
+    header, rows = table([load_run(Path(r), args.split) for r in args.runs])
+    print(markdown(header, rows))
+    print(
+        f"{args.split} split; 95% bootstrap intervals; p: paired bootstrap "
+        f"({SIGNIFICANCE_SAMPLES} resamples) against the first run"
+    )
+    if args.output:
+        prefix = Path(args.output)
+        for suffix, text in ((".md", markdown), (".tex", latex), (".csv", csv_text)):
+            atomic.write_text(prefix.with_suffix(suffix), text(header, rows))
+        print(f"written: {prefix.with_suffix('.md')}, .tex, .csv")
+
+
 def cmd_plot(args: argparse.Namespace) -> None:
     from sign2text.plots import plot_runs
 
@@ -330,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("stop", help="stop a background run cleanly (it can be resumed)")
     p.add_argument("runs", nargs="+", help="run folders")
     p.set_defaults(func=cmd_stop)
+
+    p = commands.add_parser("compare", help="one table of several evaluated runs")
+    p.add_argument("runs", nargs="+", help="run folders; the first is the baseline")
+    p.add_argument("--split", default="test")
+    p.add_argument("-o", "--output", help="also write OUTPUT.md, OUTPUT.tex and OUTPUT.csv")
+    p.set_defaults(func=cmd_compare)
 
     p = commands.add_parser("plot", help="training curves of one or several runs as a PNG")
     p.add_argument("runs", nargs="+", help="run folders")

@@ -19,11 +19,14 @@ from sign2text import atomic, checkpoint
 from sign2text.dataset import BucketBatchSampler, PreparedSplit, TranslationDataset, collate
 from sign2text.decoding import SearchOptions, length_limits, search
 from sign2text.features import Anchors, model_input
-from sign2text.metrics import corpus_scores
+from sign2text.metrics import bootstrap_interval, corpus_scores
 from sign2text.sanity import best_constant_sentence, warnings_for
 from sign2text.tokenizer import PAD
 
 log = logging.getLogger(__name__)
+
+INTERVAL_METRICS = ("bleu4", "chrf", "wer")
+BOOTSTRAP_SAMPLES = 1000
 
 
 class AblatedInputs(Dataset):
@@ -166,6 +169,10 @@ def evaluate(
         },
     }
     warnings = warnings_for(scores, ablations)
+    intervals = {}
+    for name in INTERVAL_METRICS:
+        interval = bootstrap_interval(decoded.hypotheses, references, name, BOOTSTRAP_SAMPLES)
+        intervals[name] = [interval.low, interval.high]
     metrics = {
         "split": split,
         "clips": len(dataset),
@@ -180,6 +187,8 @@ def evaluate(
         **scores,
         "perplexity": math.exp(decoded.nll / max(decoded.tokens, 1)),
         "perplexity_tokenizer": f"{loaded.tokenizer.kind} ({len(loaded.tokenizer)} tokens)",
+        "intervals_95": intervals,
+        "bootstrap_samples": BOOTSTRAP_SAMPLES,
         "ablations": ablations,
         "warnings": warnings,
     }
@@ -196,6 +205,4 @@ def evaluate(
         metrics["perplexity"],
         ablations["swapped inputs"]["bleu4"],
     )
-    for message in warnings:
-        log.warning("%s", message)
     return metrics

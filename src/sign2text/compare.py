@@ -1,0 +1,184 @@
+"""The comparison table of several runs on one test set: Markdown, LaTeX and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sign2text.metrics import paired_bootstrap
+from sign2text.readers.base import InputError
+
+SIGNIFICANCE_SAMPLES = 1000
+METRIC_COLUMNS = (
+    ("BLEU-1", "bleu1"),
+    ("BLEU-4", "bleu4"),
+    ("chrF", "chrf"),
+    ("ROUGE-L", "rouge_l"),
+    ("WER", "wer"),
+    ("perplexity", "perplexity"),
+)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run contributes to the table."""
+
+    name: str
+    config: dict[str, Any]  # flattened: "model.d_model" -> 512
+    metrics: dict[str, Any]
+    epochs: int
+    train_seconds: float
+    predictions: list[tuple[str, str, str]]  # clip, reference, hypothesis
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def load_run(run_dir: Path, split: str) -> RunReport:
+    """Read a run's config, history, metrics and predictions of `split`."""
+    evaluation = run_dir / f"eval_{split}"
+    needed = [run_dir / "config.yaml", evaluation / "metrics.json", evaluation / "predictions.tsv"]
+    for path in needed:
+        if not path.exists():
+            raise InputError(
+                path, "missing", f"run `sign2text evaluate {run_dir} --split {split}` first"
+            )
+    history = (
+        json.loads((run_dir / "history.json").read_text())
+        if (run_dir / "history.json").exists()
+        else {}
+    )
+    with open(evaluation / "predictions.tsv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))[1:]
+    return RunReport(
+        name=run_dir.name,
+        config=_flatten(yaml.safe_load((run_dir / "config.yaml").read_text())),
+        metrics=json.loads((evaluation / "metrics.json").read_text()),
+        epochs=len(history.get("epoch", [])),
+        train_seconds=float(sum(history.get("epoch_seconds", []))),
+        predictions=[(r[0], r[1], r[2]) for r in rows],
+    )
+
+
+def config_differences(reports: list[RunReport]) -> list[str]:
+    """Config keys whose values differ between the runs (paths and names left out)."""
+    keys = sorted({k for r in reports for k in r.config})
+    ignored = {"name", "data.prepared"}
+    return [
+        k
+        for k in keys
+        if k not in ignored and len({json.dumps(r.config.get(k)) for r in reports}) > 1
+    ]
+
+
+def _significance(report: RunReport, baseline: RunReport, metric: str) -> float | None:
+    """Paired-bootstrap p-value of `report` against `baseline` (None for the baseline)."""
+    if report is baseline:
+        return None
+    if [p[:2] for p in report.predictions] != [p[:2] for p in baseline.predictions]:
+        raise InputError(
+            report.name,
+            f"was evaluated on other clips than {baseline.name}",
+            "compare runs evaluated on the same split of the same dataset",
+        )
+    references = [p[1] for p in baseline.predictions]
+    return paired_bootstrap(
+        [p[2] for p in report.predictions],
+        [p[2] for p in baseline.predictions],
+        references,
+        metric,
+        SIGNIFICANCE_SAMPLES,
+    ).p_value
+
+
+def table(reports: list[RunReport]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the comparison, as text cells."""
+    differences = config_differences(reports)
+    header = [
+        "run",
+        *differences,
+        "parameters",
+        "epochs",
+        "train time (min)",
+        *(name for name, _ in METRIC_COLUMNS),
+        "BLEU-4 95% CI",
+        "WER 95% CI",
+        f"p (BLEU-4 vs {reports[0].name})",
+        f"p (WER vs {reports[0].name})",
+    ]
+    rows = []
+    for report in reports:
+        m = report.metrics
+        bleu_ci, wer_ci = m["intervals_95"]["bleu4"], m["intervals_95"]["wer"]
+        p_bleu = _significance(report, reports[0], "bleu4")
+        p_wer = _significance(report, reports[0], "wer")
+        rows.append(
+            [
+                report.name,
+                *(str(report.config.get(k, "-")) for k in differences),
+                f"{m.get('parameters') or 0:,}",
+                str(report.epochs),
+                f"{report.train_seconds / 60:.1f}",
+                *(
+                    f"{m[key]:.3f}" if key == "wer" else f"{m[key]:.2f}"
+                    for _, key in METRIC_COLUMNS
+                ),
+                f"{bleu_ci[0]:.2f}-{bleu_ci[1]:.2f}",
+                f"{wer_ci[0]:.3f}-{wer_ci[1]:.3f}",
+                "-" if p_bleu is None else f"{p_bleu:.3f}",
+                "-" if p_wer is None else f"{p_wer:.3f}",
+            ]
+        )
+    return header, rows
+
+
+def markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _latex_escape(text: str) -> str:
+    for char, escaped in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("_", r"\_"),
+        ("#", r"\#"),
+        ("$", r"\$"),
+    ):
+        text = text.replace(char, escaped)
+    return text
+
+
+def latex(header: list[str], rows: list[list[str]]) -> str:
+    lines = [
+        r"\begin{tabular}{l" + "r" * (len(header) - 1) + "}",
+        r"\toprule",
+        " & ".join(_latex_escape(h) for h in header) + r" \\",
+        r"\midrule",
+    ]
+    lines += [" & ".join(_latex_escape(c) for c in row) + r" \\" for row in rows]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
