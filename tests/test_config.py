@@ -66,3 +66,19 @@ def test_missing_and_broken_files_are_named(tmp_path: Path) -> None:
 def test_dump_round_trips() -> None:
     c = configuration.load(resolve("demo"), ["train.seed=7"])
     assert configuration.from_dict(yaml.safe_load(configuration.dump(c))) == c
+
+
+def test_v1_preset_is_the_users_v1_setup() -> None:
+    c = configuration.load(resolve("how2sign_v1"))
+    assert (c.train.lr, c.train.batch_size, c.model.encoder_layers, c.model.decoder_layers) == (
+        3.7e-4,
+        16,
+        4,
+        4,
+    )
+    assert (
+        c.train.scheduler,
+        c.train.plateau_factor,
+        c.train.plateau_patience,
+        c.train.min_lr,
+    ) == ("plateau", 0.5, 3, 1e-8)
