@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -465,6 +465,7 @@ def train(
     resume: bool = False,
     devices: Devices = Devices(),
     progress: bool = True,
+    callbacks: Sequence[Callback] = (),
 ) -> dict[str, Any]:
     """Train `config` into `run_dir` (continuing its resume.ckpt when `resume`); returns the
     history and summary figures."""
@@ -498,15 +499,16 @@ def train(
             data.tokenizer.kind,
         )
         recorder = RunRecorder(run_dir, config, data)
-        callbacks: list[Callback] = [
+        trainer_callbacks: list[Callback] = [
             recorder,
             ResumePoint(run_dir, config.train.checkpoint_minutes),
             EarlyStopping(
                 monitor="val_loss", patience=config.train.early_stopping_patience, mode="min"
             ),
         ]
+        trainer_callbacks += callbacks
         if progress:
-            callbacks.append(TQDMProgressBar(refresh_rate=10))
+            trainer_callbacks.append(TQDMProgressBar(refresh_rate=10))
         several = devices.devices > 1 or devices.num_nodes > 1
         trainer = L.Trainer(
             max_epochs=config.train.epochs,
@@ -517,7 +519,7 @@ def train(
             strategy="ddp" if several else "auto",
             use_distributed_sampler=False,
             precision=config.train.precision,
-            callbacks=callbacks,
+            callbacks=trainer_callbacks,
             plugins=[AtomicCheckpointIO()],
             logger=TensorBoardLogger(str(run_dir), name="tensorboard", version=""),
             enable_checkpointing=False,
