@@ -38,6 +38,32 @@ class TextConfig:
 
 
 @dataclass(frozen=True)
+class AugmentConfig:
+    """Random changes to training clips (0 turns each off)."""
+
+    rotation_degrees: float = 0.0
+    scale: float = 0.0
+    shear: float = 0.0
+    speed: float = 0.0
+    frame_drop: float = 0.0
+    keypoint_drop: float = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return any(
+            v > 0
+            for v in (
+                self.rotation_degrees,
+                self.scale,
+                self.shear,
+                self.speed,
+                self.frame_drop,
+                self.keypoint_drop,
+            )
+        )
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """Sizes of the keypoint encoder and the Transformer encoder-decoder."""
 
@@ -115,6 +141,7 @@ class Config:
     name: str = "run"
     data: DataConfig = field(default_factory=DataConfig)
     text: TextConfig = field(default_factory=TextConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
@@ -204,6 +231,14 @@ def validate(config: Config) -> Config:
         ),
         (config.decode.max_len_ratio > 0, "decode.max_len_ratio must be positive"),
         (0.0 < config.data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
+        (
+            0.0 <= config.augment.speed < 1.0 and 0.0 <= config.augment.scale < 1.0,
+            "augment.speed and augment.scale must be in [0, 1)",
+        ),
+        (
+            0.0 <= config.augment.frame_drop < 1.0 and 0.0 <= config.augment.keypoint_drop < 1.0,
+            "augment.frame_drop and augment.keypoint_drop must be in [0, 1)",
+        ),
         (
             config.data.max_frames >= 2**m.downsample,
             "data.max_frames is shorter than the model's down-sampling",

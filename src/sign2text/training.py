@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader
 
 from sign2text import atomic, checkpoint
 from sign2text import config as configuration
+from sign2text.augment import augment
 from sign2text.config import Config, TrainConfig
 from sign2text.dataset import (
     Batch,
@@ -178,6 +179,9 @@ class TranslationModule(L.LightningModule):
         return total
 
     def training_step(self, batch: Batch, batch_index: int) -> None:
+        if self.config.augment.enabled:
+            keypoints, frame_mask = augment(batch.keypoints, batch.frame_mask, self.config.augment)
+            batch = Batch(keypoints, frame_mask, batch.tokens_in, batch.tokens_out, batch.items)
         optimizer = self.optimizers()
         tokens = int((batch.tokens_out != PAD).sum())
         while True:
