@@ -98,3 +98,32 @@ OPENPOSE_UPPER_85 = OPENPOSE_137.subset(
 
 # Named point subsets of each full layout, chosen in the config as `data.points`.
 SUBSETS: dict[str, dict[str, Layout]] = {"openpose137": {"upper85": OPENPOSE_UPPER_85}}
+
+# PHOENIX-2014T 3-D skeletons as Progressive Transformers ships them (`.skels`): the first eight
+# BODY_25 points, then the left hand, then the right hand, the order in which the 2-D-to-3-D
+# lifting of Zelinka & Kanis packed OpenPose output. The data agree: the left hand's first
+# point (the wrist) sits on LWrist and the right hand's on RWrist, and the neck is the origin.
+PHOENIX_50 = OPENPOSE_137.subset(
+    "phoenix50",
+    tuple(f"pose.{p}" for p in BODY_25[:8])
+    + tuple(f"hand_left.{p}" for p in HAND_21)
+    + tuple(f"hand_right.{p}" for p in HAND_21),
+)
+
+# Layouts a manifest or the command line can name for files that carry no point names.
+LAYOUTS: dict[str, Layout] = {
+    layout.name: layout for layout in (OPENPOSE_137, OPENPOSE_UPPER_85, PHOENIX_50)
+}
+
+
+def generic_layout(name: str, points: tuple[str, ...]) -> Layout:
+    """Anchors for a skeleton whose body parts are unknown.
+
+    The centre is the mean of every point, the one choice that favours no point. The scale is
+    the distance between the first two points: keypoint orders list neighbouring points of
+    one part together, so that distance is a fixed body length and keeps clips comparable.
+    No part is made wrist-relative. Name a known layout instead whenever one fits.
+    """
+    if len(points) < 2:
+        raise ValueError(f"layout {name!r} needs at least two points, got {len(points)}")
+    return Layout(name, points, centre=points, shoulders=(points[0], points[1]))

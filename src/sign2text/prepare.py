@@ -16,8 +16,9 @@ import logging
 import multiprocessing
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,18 @@ import numpy as np
 from tqdm import tqdm
 
 from sign2text import atomic
-from sign2text.layouts import OPENPOSE_137, Layout
+from sign2text.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
+from sign2text.readers.arrays import FPS as ARRAYS_FPS
+from sign2text.readers.arrays import array_info, array_layout, read_arrays
 from sign2text.readers.base import Clip, InputError
 from sign2text.readers.how2sign import read_table, table_path
+from sign2text.readers.manifest import ListedClip, list_pose_folder, read_manifest
+from sign2text.readers.openpose import FPS as OPENPOSE_FPS
 from sign2text.readers.openpose import FrameStats, read_openpose_folder
+from sign2text.readers.phoenix import FPS as PHOENIX_FPS
+from sign2text.readers.phoenix import SPLIT_NAMES as PHOENIX_SPLITS
+from sign2text.readers.phoenix import read_phoenix_sequence, read_split
+from sign2text.readers.pose_file import read_pose_file, read_pose_info
 from sign2text.tokenizer import tokenizer_file_name, train_tokenizer
 
 log = logging.getLogger(__name__)
@@ -272,8 +281,12 @@ def prepare(
     workers: int | None = None,
     strict: bool = False,
     progress: bool = True,
+    notes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Read `sources` into a prepared dataset at `out`; returns the report."""
+    """Read `sources` into a prepared dataset at `out`; returns the report.
+
+    `notes` are a planner's own findings, added to the report as they are.
+    """
     out = Path(out)
     if not sources:
         raise InputError(
@@ -346,6 +359,7 @@ def prepare(
             "clips_without_rows": issues.clips_without_rows,
             "no_person_frames": summary["no_person_frames"],
             "several_people_frames": summary["several_people_frames"],
+            **(notes or {}),
         }
         meta = {
             "format_version": FORMAT_VERSION,
@@ -365,3 +379,236 @@ def prepare_how2sign(root: str | Path, out: str | Path, **options: Any) -> dict[
     """Prepare a How2Sign-layout folder (real or synthetic)."""
     sources, issues = plan_how2sign(root)
     return prepare(sources, out, layout=OPENPOSE_137, fps=24.0, plan_issues=issues, **options)
+
+
+# Formats beyond How2Sign: .pose folders, PHOENIX skeleton text and manifests. ---------------
+
+VAL_SHARE = 0.1  # share of train clips held out as val when a dataset has no val split
+ARRAY_SUFFIXES = (".npy", ".npz")
+
+
+def clip_stats(clip: Clip) -> FrameStats:
+    """Detection counts from the clip itself, for formats that keep no per-frame record."""
+    seen = clip.confidence > 0  # (T, K)
+    hands = [i for part in clip.layout.hands for i in clip.layout.part_indices(part)]
+    return FrameStats(
+        frames=clip.frames,
+        no_person=int((~seen.any(axis=1)).sum()),
+        several_people=0,  # these formats hold one signer (a .pose file's first person)
+        no_hands=int((~seen[:, hands].any(axis=1)).sum()) if hands else 0,
+    )
+
+
+def _with_stats(read: Callable[[Path], Clip]) -> Reader:
+    def reader(path: Path) -> tuple[Clip, FrameStats]:
+        clip = read(path)
+        return clip, clip_stats(clip)
+
+    return reader
+
+
+READERS.update(
+    pose=_with_stats(read_pose_file),
+    phoenix=_with_stats(read_phoenix_sequence),
+    arrays=_with_stats(read_arrays),
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planner's result: the clips, their layout and frame rate, and notes for the report."""
+
+    sources: list[ClipSource]
+    layout: Layout
+    fps: float
+    notes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _ClipKind:
+    """What a listed file holds, as far as planning needs to know."""
+
+    layout: Layout
+    dims: int
+    fps: float | None  # None: the file does not say
+
+
+def _reader_name(clip: ListedClip) -> str:
+    """The READERS entry for a listed file, by its extension; a folder is an OpenPose clip."""
+    suffix = clip.path.suffix.lower()
+    if clip.path.is_dir():
+        return "openpose"
+    if suffix == ".pose":
+        return "pose"
+    if suffix in ARRAY_SUFFIXES:
+        return "arrays"
+    raise clip.error(
+        f"{clip.path.name}: unknown keypoint file type",
+        "list .pose, .npy or .npz files or OpenPose clip folders",
+    )
+
+
+def _clip_kind(clip: ListedClip, reader: str) -> _ClipKind | None:
+    """The layout of a listed file from its header; None if the header cannot be read.
+
+    An unreadable file is not a planning error: `prepare` reads it again and reports it as
+    skipped (or stops, when strict), as it does for any bad clip.
+    """
+    try:
+        if reader == "pose":
+            info = read_pose_info(clip.path)
+            kind, points = _ClipKind(info.layout, info.dims, info.fps), len(info.layout.points)
+        elif reader == "arrays":
+            shape = array_info(clip.path)
+            named = LAYOUTS[clip.layout] if clip.layout else array_layout(shape.points)
+            kind, points = _ClipKind(named, shape.dims, None), shape.points
+        else:
+            kind, points = _ClipKind(OPENPOSE_137, 2, OPENPOSE_FPS), len(OPENPOSE_137.points)
+    except InputError as error:
+        log.debug("planning without %s: %s", clip.path, error)
+        return None
+    if points != len(kind.layout.points):
+        raise clip.error(
+            f"{clip.path.name} has {points} points, layout {kind.layout.name!r} has "
+            f"{len(kind.layout.points)}",
+            "name the layout the arrays were saved in, or none",
+        )
+    if clip.layout and clip.layout != kind.layout.name:
+        raise clip.error(
+            f"the layout column says {clip.layout!r}, but {clip.path.name} is {kind.layout.name!r}",
+            "leave the layout empty for files that name their points",
+        )
+    return kind
+
+
+def _frame_rate(kinds: list[_ClipKind], fps: float | None) -> tuple[float, dict[str, Any]]:
+    """`fps` if given, else the most common rate the files state; notes when they differ."""
+    stated = Counter(k.fps for k in kinds if k.fps is not None)
+    if fps is None:
+        fps = stated.most_common(1)[0][0] if stated else ARRAYS_FPS
+    if len(stated) > 1:
+        return fps, {"frame_rates": {f"{rate:g}": count for rate, count in stated.items()}}
+    return fps, {}
+
+
+def _hold_out_val(sources: list[ClipSource]) -> tuple[list[ClipSource], dict[str, Any]]:
+    """Without a val split, move a deterministic VAL_SHARE of train clips to val.
+
+    The clips are those whose names hash lowest, so the choice does not depend on file order
+    and a clip stays where it is when others are added.
+    """
+    if any(s.split == "val" for s in sources):
+        return sources, {}
+    train = [s for s in sources if s.split == "train"]
+    if len(train) < 2:
+        return sources, {}
+    count = max(1, round(VAL_SHARE * len(train)))
+    ranked = sorted(train, key=lambda s: hashlib.sha256(s.name.encode()).hexdigest())
+    held = {s.name for s in ranked[:count]}
+    moved = [
+        replace(s, split="val") if s.split == "train" and s.name in held else s for s in sources
+    ]
+    log.info("no val split: holding out %d of %d train clips as val", count, len(train))
+    return moved, {"val_from_train": sorted(held)}
+
+
+def _finish_plan(
+    sources: list[ClipSource], layout: Layout, fps: float, notes: dict[str, Any], where: Path
+) -> Plan:
+    """Skip clips without a sentence and hold out val if needed, noting both."""
+    kept = [s for s in sources if s.sentence]
+    notes = {
+        **notes,
+        "no_sentence": [{"split": s.split, "name": s.name} for s in sources if not s.sentence],
+    }
+    if not kept:
+        raise InputError(where, "no clip has a sentence", "check the sentences or the language")
+    kept, held_out = _hold_out_val(kept)
+    return Plan(kept, layout, fps, {**notes, **held_out})
+
+
+def plan_listed(clips: list[ListedClip], where: Path, fps: float | None = None) -> Plan:
+    """Plan the clips of a manifest or folder: one reader per file, one layout for all."""
+    readers = [_reader_name(clip) for clip in clips]
+    kinds = [_clip_kind(clip, reader) for clip, reader in zip(clips, readers, strict=True)]
+    known = [(clip, kind) for clip, kind in zip(clips, kinds, strict=True) if kind is not None]
+    if not known:
+        raise InputError(where, f"none of the {len(clips)} listed clips can be read", "check them")
+    first, first_kind = known[0]
+    for clip, kind in known:
+        if (kind.layout, kind.dims) != (first_kind.layout, first_kind.dims):
+            origin = f"line {first.line}" if first.line else str(first.path)
+            raise clip.error(
+                f"{clip.path.name} is {kind.layout.name} ({len(kind.layout.points)} points x "
+                f"{kind.dims}), but {origin} is {first_kind.layout.name} "
+                f"({len(first_kind.layout.points)} points x {first_kind.dims})",
+                "prepare clips of one keypoint layout together (one manifest per layout)",
+            )
+    fps, notes = _frame_rate([kind for _, kind in known], fps)
+    sources = [
+        ClipSource(c.split, c.name, c.sentence, c.signer, str(c.path), reader)
+        for c, reader in zip(clips, readers, strict=True)
+    ]
+    return _finish_plan(sources, first_kind.layout, fps, notes, where)
+
+
+def plan_phoenix(root: str | Path) -> Plan:
+    """One source per sequence of `<root>/{train,dev,test}.skels`; dev becomes val."""
+    root = Path(root).absolute()
+    sources = [
+        ClipSource(split, seq.name, seq.sentence, seq.name, seq.path, "phoenix")
+        for stem, split in PHOENIX_SPLITS.items()
+        if (root / f"{stem}.skels").exists()
+        for seq in read_split(root / f"{stem}.skels")
+    ]
+    if not sources:
+        raise InputError(
+            root,
+            f"no {{{','.join(PHOENIX_SPLITS)}}}.skels files",
+            "point at a folder with PHOENIX <split>.skels, .text and .files",
+        )
+    return _finish_plan(sources, PHOENIX_50, PHOENIX_FPS, {}, root)
+
+
+def _prepare_plan(plan: Plan, out: str | Path, **options: Any) -> dict[str, Any]:
+    return prepare(plan.sources, out, layout=plan.layout, fps=plan.fps, notes=plan.notes, **options)
+
+
+def prepare_pose_folder(
+    root: str | Path,
+    out: str | Path,
+    *,
+    language: str = "english",
+    pattern: str = "*.pose",
+    **options: Any,
+) -> dict[str, Any]:
+    """Prepare a folder of `.pose` files with `<id>_metadata.json` sentences (`language`)."""
+    clips = list_pose_folder(root, language, pattern)
+    return _prepare_plan(plan_listed(clips, Path(root)), out, **options)
+
+
+def prepare_phoenix(root: str | Path, out: str | Path, **options: Any) -> dict[str, Any]:
+    """Prepare PHOENIX-2014T skeleton text (`train|dev|test.skels` + `.text` + `.files`)."""
+    return _prepare_plan(plan_phoenix(root), out, **options)
+
+
+def prepare_manifest(
+    manifest: str | Path,
+    out: str | Path,
+    *,
+    layout: str | None = None,
+    fps: float | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Prepare the clips a manifest lists; `layout` names the layout of its array files."""
+    clips = read_manifest(manifest)
+    if layout is not None:
+        if layout not in LAYOUTS:
+            raise InputError(
+                manifest, f"unknown layout {layout!r}", f"use one of {sorted(LAYOUTS)}"
+            )
+        clips = [
+            replace(c, layout=c.layout or layout) if c.path.suffix.lower() in ARRAY_SUFFIXES else c
+            for c in clips
+        ]
+    return _prepare_plan(plan_listed(clips, Path(manifest), fps), out, **options)

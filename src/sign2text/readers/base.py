@@ -54,3 +54,14 @@ def check_finite(path: str | Path, clip: Clip) -> Clip:
             "re-extract the keypoints; NaN is not a valid position",
         )
     return clip
+
+
+def nan_as_missing(coords: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points with a NaN coordinate become missing (confidence 0, coordinates 0).
+
+    Several keypoint writers (MediaPipe exports to `.pose` or NumPy among them) mark a hand they
+    did not find with NaN instead of a confidence of 0. Infinite values stay: `check_finite`
+    rejects them, since no writer uses them to mean "not found".
+    """
+    found = ~np.isnan(coords).any(axis=-1)  # (T, K)
+    return np.where(found[..., None], coords, 0), np.where(found, confidence, 0)

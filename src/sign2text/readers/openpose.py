@@ -60,8 +60,8 @@ def _person_values(path: Path, person: dict) -> list[float]:
     return values
 
 
-def _parse_frame(path: Path) -> list[list[float]]:
-    """All people of one frame file, each as 411 values."""
+def _parse_frame(path: Path) -> list[np.ndarray]:
+    """All people of one frame file, each as 411 float32 values."""
     try:
         document = orjson.loads(path.read_bytes())
         people = document["people"]
@@ -78,9 +78,13 @@ def _parse_frame(path: Path) -> list[list[float]]:
     if not isinstance(people, list):
         raise InputError(path, "'people' is not a list", "not an OpenPose keypoints file")
     try:
-        return [_person_values(path, person) for person in people]
+        return [np.asarray(_person_values(path, person), np.float32) for person in people]
     except (TypeError, AttributeError) as error:
         raise InputError(path, "a person entry is malformed", "not OpenPose output") from error
+    except ValueError as error:  # a value that is not a number
+        raise InputError(
+            path, f"a keypoint is not a number ({error})", "not OpenPose output"
+        ) from error
 
 
 def _choose_signer(candidates: list[np.ndarray], reference: np.ndarray) -> np.ndarray:
@@ -118,7 +122,7 @@ def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, Fr
         raise InputError(folder, "no *_keypoints.json frame files", "re-extract this clip")
     frames = [_parse_frame(path) for path in files]
 
-    values: list[list[float]] = []
+    values: list[np.ndarray | list[float]] = []
     several = [i for i, people in enumerate(frames) if len(people) > 1]
     if several:
         singles = [np.asarray(p[0], np.float32).reshape(-1, 3) for p in frames if len(p) == 1]
