@@ -158,8 +158,9 @@ class TranslationModule(L.LightningModule):
         self._clock.setdefault("train", time.perf_counter())  # resumed inside an epoch
 
     def on_train_epoch_start(self) -> None:
-        if self.trainer.fit_loop.epoch_loop.batch_progress.current.ready == 0:
-            self._reset("train")  # not when resuming in the middle of an epoch
+        if self._sums.get("epoch") != self.current_epoch:  # not when resumed inside this epoch
+            self._reset("train")
+            self._sums["epoch"] = self.current_epoch
         sampler = self.trainer.train_dataloader.batch_sampler
         if isinstance(sampler, BucketBatchSampler):
             sampler.set_epoch(self.current_epoch)
