@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sign2text.config import ConfigError
+from sign2text.presets import SEARCH_SPACE
 from sign2text.readers.base import InputError
 
 
@@ -281,6 +282,62 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(f"run folder: {result['run_dir']}")
 
 
+def cmd_tune(args: argparse.Namespace) -> None:
+    from sign2text import config as configuration
+    from sign2text.compare import markdown
+    from sign2text.presets import resolve
+    from sign2text.space import load_space
+    from sign2text.tuning import Search, tune, work
+    from sign2text.tuning_report import write_report
+
+    base = configuration.load(resolve(args.config), args.set)
+    search = Search(
+        base,
+        load_space(resolve(args.space)),
+        Path(args.out) if args.out else Path("runs") / f"{base.name}-tune",
+        trials=args.trials,
+        epochs=args.epochs,
+        metric=args.metric,
+        storage=args.storage,
+        study=args.study,
+        heartbeat_seconds=args.heartbeat,
+    )
+    if args.worker is not None:  # one of the processes a search starts
+        work(search, args.worker, args.workers)
+        return
+    report = write_report(tune(search, args.workers, args.argv), search)
+    print(markdown(report.header, report.rows))
+    print(report.best)
+    print("written: " + ", ".join(str(path) for path in report.files))
+    if report.finished < search.trials:
+        print(
+            f"{report.finished} of {search.trials} trials finished: "
+            "run the same command again to continue the study"
+        )
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    from sign2text.show import load_clip, render
+
+    shown = load_clip(args.clip, split=args.split, clip=args.pick, layout=args.layout)
+    view = "compare" if args.compare else "normalized" if args.normalized else "raw"
+    out = Path(args.output) if args.output else Path(f"{shown.name}.gif")
+    print(f"written: {render(shown, out, view=view, fps=args.fps)}")
+
+
+def cmd_extract(args: argparse.Namespace) -> None:
+    from sign2text.video import VideoExtraError, extract_videos
+
+    try:
+        result = extract_videos(args.videos, Path(args.out), overwrite=args.overwrite)
+    except VideoExtraError as error:
+        print(f"sign2text: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+    print(f"{len(result.written)} written, {len(result.skipped)} already there, in {args.out}")
+    if result.skipped:
+        print("  (--overwrite extracts those again)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sign2text", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
@@ -389,6 +446,75 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="demo", help="synthetic data size")
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_demo)
+
+    p = commands.add_parser("tune", help="hyper-parameter search; trials are ordinary runs")
+    p.add_argument("--config", required=True, help="base config (its epochs: the full run's)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a base config value, e.g. --set data.prepared=DIR (repeatable)",
+    )
+    p.add_argument(
+        "--trials",
+        type=int,
+        required=True,
+        help="finished (complete or pruned) trials to reach; a rerun continues the study",
+    )
+    p.add_argument("--epochs", type=int, required=True, help="epochs of each trial")
+    p.add_argument(
+        "--space",
+        default=SEARCH_SPACE,
+        help=f"search space file or preset name (default: {SEARCH_SPACE})",
+    )
+    p.add_argument("--out", help="search folder (default: runs/<config name>-tune)")
+    p.add_argument(
+        "--storage",
+        help="database URL of the study, e.g. postgresql://USER@HOST/DB to share it between "
+        "machines (default: the SQLite file OUT/study.db)",
+    )
+    p.add_argument("--study", help="study name (default: the config's name)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="trials at once on this machine (default: 1)"
+    )
+    p.add_argument("--metric", default="val_loss", help="val_loss | val_bleu4 (default: val_loss)")
+    p.add_argument(
+        "--heartbeat",
+        type=int,
+        default=60,
+        help="seconds between a trial's heartbeats; a trial silent for twice as long (its "
+        "worker died) is failed and run again (default: 60)",
+    )
+    p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_tune)
+
+    p = commands.add_parser("show", help="render a clip as an animated skeleton (GIF or MP4)")
+    p.add_argument(
+        "clip",
+        metavar="CLIP",
+        help="OpenPose clip folder, .pose, .npy or .npz file, or a prepared dataset folder",
+    )
+    p.add_argument("--split", default="val", help="prepared dataset split (default: val)")
+    p.add_argument(
+        "--clip",
+        dest="pick",
+        metavar="NAME_OR_INDEX",
+        help="prepared dataset clip: name or position (default: 0)",
+    )
+    p.add_argument("--layout", help="known layout of a .npy/.npz file, e.g. openpose137")
+    views = p.add_mutually_exclusive_group()
+    views.add_argument("--normalized", action="store_true", help="show what the model sees")
+    views.add_argument("--compare", action="store_true", help="raw and normalised side by side")
+    p.add_argument("-o", "--output", help=".gif or .mp4 (needs ffmpeg) (default: CLIP_NAME.gif)")
+    p.add_argument("--fps", type=float, help="playback frame rate (default: the clip's)")
+    p.set_defaults(func=cmd_show)
+
+    p = commands.add_parser("extract", help="videos to .pose keypoints with MediaPipe Holistic")
+    p.add_argument("videos", nargs="+", help="video files; each gives OUT/<video name>.pose")
+    p.add_argument("--out", required=True, help="folder for the .pose files")
+    p.add_argument("--overwrite", action="store_true", help="extract again if the output exists")
+    p.set_defaults(func=cmd_extract)
     return parser
 
 

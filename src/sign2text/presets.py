@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 PRESETS_DIR = Path(__file__).parent / "configs"
+SEARCH_SPACE = "search_space"  # the default search space of `sign2text tune`, not a config
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+    """The shipped configs."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml") if p.stem != SEARCH_SPACE)
 
 
 def resolve(name_or_path: str | Path) -> Path:
