@@ -30,6 +30,7 @@ from sign2text.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
 from sign2text.readers.arrays import FPS as ARRAYS_FPS
 from sign2text.readers.arrays import array_info, array_layout, read_arrays
 from sign2text.readers.base import Clip, InputError
+from sign2text.readers.dispatch import ARRAY_SUFFIXES, clip_kind
 from sign2text.readers.how2sign import read_table, table_path
 from sign2text.readers.manifest import ListedClip, list_pose_folder, read_manifest
 from sign2text.readers.openpose import FPS as OPENPOSE_FPS
@@ -384,7 +385,6 @@ def prepare_how2sign(root: str | Path, out: str | Path, **options: Any) -> dict[
 # Formats beyond How2Sign: .pose folders, PHOENIX skeleton text and manifests. ---------------
 
 VAL_SHARE = 0.1  # share of train clips held out as val when a dataset has no val split
-ARRAY_SUFFIXES = (".npy", ".npz")
 
 
 def clip_stats(clip: Clip) -> FrameStats:
@@ -435,17 +435,13 @@ class _ClipKind:
 
 def _reader_name(clip: ListedClip) -> str:
     """The READERS entry for a listed file, by its extension; a folder is an OpenPose clip."""
-    suffix = clip.path.suffix.lower()
-    if clip.path.is_dir():
-        return "openpose"
-    if suffix == ".pose":
-        return "pose"
-    if suffix in ARRAY_SUFFIXES:
-        return "arrays"
-    raise clip.error(
-        f"{clip.path.name}: unknown keypoint file type",
-        "list .pose, .npy or .npz files or OpenPose clip folders",
-    )
+    kind = clip_kind(clip.path)
+    if kind == "video":
+        raise clip.error(
+            f"{clip.path.name}: a video, not keypoints",
+            "extract keypoints first (sign2text extract) and list the .pose files",
+        )
+    return kind
 
 
 def _clip_kind(clip: ListedClip, reader: str) -> _ClipKind | None:

@@ -23,17 +23,15 @@ from PIL import Image
 from sign2text import atomic
 from sign2text.dataset import PreparedSplit
 from sign2text.features import Anchors, normalise
-from sign2text.layouts import LAYOUTS, Layout
-from sign2text.readers.arrays import read_arrays
+from sign2text.layouts import Layout
 from sign2text.readers.base import Clip, InputError
-from sign2text.readers.openpose import read_openpose_folder
-from sign2text.readers.pose_file import WRIST_NAMES, read_pose_file
+from sign2text.readers.dispatch import named_layout, read_clip
+from sign2text.readers.pose_file import WRIST_NAMES
 
 log = logging.getLogger(__name__)
 
 VIEWS = {"raw": ("raw",), "normalized": ("normalized",), "compare": ("raw", "normalized")}
 PANEL_TITLES = {"raw": "raw", "normalized": "normalised (hands wrist-relative)"}
-ARRAY_SUFFIXES = (".npy", ".npz")
 
 # Upper-body bones by point name, as OpenPose BODY_25 and MediaPipe Pose spell them. A bone is
 # drawn when both its points are in the same part of a layout; legs are left out (signing).
@@ -111,14 +109,6 @@ class FrameArtists:
 # Reading ------------------------------------------------------------------------------------
 
 
-def _named_layout(name: str | None) -> Layout | None:
-    if name is None:
-        return None
-    if name not in LAYOUTS:
-        raise InputError(name, "unknown layout", f"choose from {sorted(LAYOUTS)}")
-    return LAYOUTS[name]
-
-
 def _prepared_clip(folder: Path, split: str, choice: str | None) -> ShownClip:
     """A clip of a prepared dataset by name or position (the first when `choice` is None)."""
     prepared = PreparedSplit(folder, split)
@@ -159,21 +149,7 @@ def load_clip(
         return _prepared_clip(source, split, clip)
     if clip is not None:
         raise InputError(source, "--clip only applies to a prepared dataset (no meta.json)")
-    suffix = source.suffix.lower()
-    if source.is_dir():
-        read, _ = read_openpose_folder(source)
-    elif suffix == ".pose":
-        read = read_pose_file(source)
-    elif suffix in ARRAY_SUFFIXES:
-        read = read_arrays(source, _named_layout(layout))
-    elif not source.exists():
-        raise InputError(source, "does not exist", "check the path")
-    else:
-        raise InputError(
-            source,
-            "unknown clip type",
-            "give an OpenPose clip folder, a .pose, .npy or .npz file, or a prepared dataset",
-        )
+    read = read_clip(source, named_layout(layout))
     return ShownClip(source.stem if source.is_file() else source.name, "", read)
 
 
