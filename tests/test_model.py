@@ -84,7 +84,15 @@ def test_checkpoint_loads_with_weights_only(tmp_path: Path) -> None:
     model = Translator(config.model, features=411, vocab_size=len(tokenizer))
     path = tmp_path / "best_checkpoint.pt"
     checkpoint.save(
-        path, model, config, tokenizer, OPENPOSE_137, list(range(137)), 411, {"epoch": 3}
+        path,
+        model,
+        config,
+        tokenizer,
+        OPENPOSE_137,
+        OPENPOSE_137,
+        list(range(137)),
+        411,
+        {"epoch": 3},
     )
     raw = torch.load(path, weights_only=True)
     assert raw["info"] == {"epoch": 3}

@@ -76,3 +76,30 @@ def test_plot_and_status(two_runs: list[Path], tmp_path: Path) -> None:
     status = run_status(two_runs[1])
     assert (status.state, status.epoch, status.epochs) == ("finished", 2, 2)
     assert status.best["epoch"] in (1, 2) and status.health != "-"
+
+
+def test_translate_matches_evaluation_and_refuses_other_layouts(
+    two_runs: list[Path], tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from sign2text.readers.base import InputError
+    from sign2text.translate import translate
+
+    run = two_runs[0]
+    with open(run / "eval_test" / "predictions.tsv", newline="") as handle:
+        clip, _, hypothesis = list(csv.reader(handle, delimiter="\t"))[1]
+    prepared = Path(yaml_value(run / "config.yaml", "prepared"))
+    folder = prepared.parent / "openpose" / clip
+    [(path, sentence)] = translate([folder], run / "best_checkpoint.pt")
+    assert path == str(folder) and sentence == hypothesis
+    other = tmp_path / "other.npy"
+    np.save(other, np.ones((5, 50, 3), np.float32))
+    with pytest.raises(InputError, match="openpose137.* 137"):
+        translate([other], run / "best_checkpoint.pt")
+
+
+def yaml_value(path: Path, key: str) -> str:
+    import yaml
+
+    return yaml.safe_load(path.read_text())["data"][key]

@@ -26,8 +26,9 @@ class Loaded:
     model: Translator
     config: Config
     tokenizer: Tokenizer
-    layout: Layout
-    points: list[int]  # positions of the model's points in the dataset's stored layout
+    source: Layout  # the layout of the clips the model was trained on
+    layout: Layout  # the points the model reads
+    points: list[int]  # their positions in `source`
     info: dict[str, Any]
 
 
@@ -36,6 +37,7 @@ def save(
     model: Translator,
     config: Config,
     tokenizer: Tokenizer,
+    source: Layout,
     layout: Layout,
     points: list[int],
     features: int,
@@ -48,6 +50,7 @@ def save(
         "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "config": to_dict(config),
         "tokenizer": {"kind": tokenizer.kind, "data": tokenizer.to_bytes()},
+        "source": source.to_dict(),
         "layout": layout.to_dict(),
         "points": list(points),
         "features": features,
@@ -77,5 +80,11 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
     model.load_state_dict(state["model"])
     model.eval()
     return Loaded(
-        model, config, tokenizer, Layout.from_dict(state["layout"]), state["points"], state["info"]
+        model,
+        config,
+        tokenizer,
+        Layout.from_dict(state["source"]),
+        Layout.from_dict(state["layout"]),
+        state["points"],
+        state["info"],
     )

@@ -232,6 +232,13 @@ def cmd_compare(args: argparse.Namespace) -> None:
         print(f"written: {prefix.with_suffix('.md')}, .tex, .csv")
 
 
+def cmd_translate(args: argparse.Namespace) -> None:
+    from sign2text.translate import translate
+
+    for path, sentence in translate([Path(p) for p in args.inputs], Path(args.checkpoint)):
+        print(f"{path}\t{sentence}")
+
+
 def cmd_plot(args: argparse.Namespace) -> None:
     from sign2text.plots import plot_runs
 
@@ -417,6 +424,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test")
     p.add_argument("-o", "--output", help="also write OUTPUT.md, OUTPUT.tex and OUTPUT.csv")
     p.set_defaults(func=cmd_compare)
+
+    p = commands.add_parser("translate", help="translate new clips with a trained model")
+    p.add_argument("inputs", nargs="+", help="OpenPose clip folders, .pose, .npy/.npz or videos")
+    p.add_argument("--checkpoint", required=True, help="a best_checkpoint.pt")
+    p.set_defaults(func=cmd_translate)
 
     p = commands.add_parser("plot", help="training curves of one or several runs as a PNG")
     p.add_argument("runs", nargs="+", help="run folders")

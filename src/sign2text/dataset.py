@@ -126,11 +126,17 @@ class TranslationDataset(Dataset):
         return len(self.indices)
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-        clip = self.split.keypoints(self.indices[item])[:, self.points]  # (T, K, C)
-        if len(clip) > self.max_frames:  # keep the whole sentence: subsample evenly
-            keep = np.linspace(0, len(clip) - 1, self.max_frames).round().astype(np.int64)
-            clip = clip[keep]
+        clip = cap_frames(self.split.keypoints(self.indices[item])[:, self.points], self.max_frames)
         return torch.from_numpy(np.ascontiguousarray(clip)), torch.tensor(self.targets[item]), item
+
+
+def cap_frames(clip: np.ndarray, max_frames: int) -> np.ndarray:
+    """A clip longer than `max_frames`, evenly subsampled to that many: the whole sentence
+    stays. (T, K, C) -> (min(T, max_frames), K, C)."""
+    if len(clip) <= max_frames:
+        return clip
+    keep = np.linspace(0, len(clip) - 1, max_frames).round().astype(np.int64)
+    return clip[keep]
 
 
 @dataclass

@@ -61,8 +61,9 @@ class Data:
     """Everything training reads from the prepared dataset."""
 
     tokenizer: Tokenizer
-    layout: Layout
-    points: list[int]
+    source: Layout  # the stored clips' layout
+    layout: Layout  # the points the model reads
+    points: list[int]  # their positions in `source`
     features: int
     train: TranslationDataset
     val: TranslationDataset
@@ -84,7 +85,7 @@ def load_data(config: Config) -> Data:
     train = TranslationDataset(train_split, tokenizer, points, cap, words, subset)
     val = TranslationDataset(val_split, tokenizer, points, cap, words)
     features = len(points) * int(meta["values"])
-    return Data(tokenizer, layout, points, features, train, val)
+    return Data(tokenizer, Layout.from_dict(meta["layout"]), layout, points, features, train, val)
 
 
 def _lr_lambda(train: TrainConfig, total_steps: int, steps_per_epoch: int):
@@ -367,6 +368,7 @@ class RunRecorder(Callback):
             "model": module.model,
             "config": self.config,
             "tokenizer": self.data.tokenizer,
+            "source": self.data.source,
             "layout": self.data.layout,
             "points": self.data.points,
             "features": self.data.features,
