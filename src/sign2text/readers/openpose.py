@@ -44,6 +44,9 @@ def frame_files(folder: Path) -> list[str]:
 
 def _person_values(path: str, person: dict) -> list[float]:
     """One person's 411 values in layout order; raises on a wrong point count."""
+    parts = [person.get(field) for field, _, _ in OPENPOSE_PARTS]
+    if all(isinstance(p, list) and len(p) == n for p, n in zip(parts, _PART_SIZES, strict=True)):
+        return parts[0] + parts[1] + parts[2] + parts[3]  # the usual case, checked at once
     values: list[float] = []
     for (field, _, _), size in zip(OPENPOSE_PARTS, _PART_SIZES, strict=True):
         part = person.get(field)
@@ -60,8 +63,8 @@ def _person_values(path: str, person: dict) -> list[float]:
     return values
 
 
-def _parse_frame(path: str) -> list[list[float]]:
-    """All people of one frame file, each as 411 values (not yet checked to be numbers)."""
+def _parse_frame(path: str) -> list[dict]:
+    """All people of one frame file, as parsed (their values are checked by the caller)."""
     try:
         with open(path, "rb") as handle:
             document = orjson.loads(handle.read())
@@ -76,11 +79,16 @@ def _parse_frame(path: str) -> list[list[float]]:
         raise InputError(path, "no 'people' list", "not an OpenPose keypoints file") from error
     except OSError as error:
         raise InputError(path, f"cannot be read ({error.strerror})") from error
-    if not isinstance(people, list):
-        raise InputError(path, "'people' is not a list", "not an OpenPose keypoints file")
+    if not isinstance(people, list) or not all(isinstance(p, dict) for p in people):
+        raise InputError(path, "'people' is not a list of people", "not an OpenPose keypoints file")
+    return people
+
+
+def _values(path: str, person: dict) -> list[float]:
+    """`_person_values`, with malformed entries reported against the file."""
     try:
-        return [_person_values(path, person) for person in people]
-    except (TypeError, AttributeError) as error:
+        return _person_values(path, person)
+    except TypeError as error:
         raise InputError(path, "a person entry is malformed", "not OpenPose output") from error
 
 
@@ -134,11 +142,11 @@ def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, Fr
     for i, path in enumerate(files):
         people = _parse_frame(path)
         if len(people) == 1:
-            flat += people[0]
+            flat += _values(path, people[0])
             continue
         flat += _EMPTY_PERSON
         if people:
-            crowded[i] = people
+            crowded[i] = [_values(path, person) for person in people]
         else:
             no_person += 1
     try:
@@ -146,7 +154,7 @@ def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, Fr
     except (TypeError, ValueError):  # find the frame file at fault, then report it
         for path in files:
             for person in _parse_frame(path):
-                _as_array(path, person)
+                _as_array(path, _values(path, person))
         raise
     array = array.reshape(len(files), len(OPENPOSE_137.points), 3)  # (T, K, 3)
 
