@@ -1,0 +1,93 @@
+"""Beam-5 decoding at the V2 size: batched beam search against one sentence at a time.
+
+Both use sign2text's own `beam_search` with the same model, clips and limits; the baseline
+hands it one clip at a time, as a simple evaluation loop would. The model is untrained
+(decoding cost does not depend on the weights, only on how long hypotheses get, so every
+hypothesis is run to a fixed `--tokens` limit). Reports sentences per second and the time
+How2Sign's 2,357 test clips would take.
+
+    python benchmarks/beam_decoding.py --clips 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import machine, table
+from sign2text import config as configuration
+from sign2text.decoding import SearchOptions, beam_search
+from sign2text.model import Translator
+from sign2text.presets import resolve
+from sign2text.synth import sample_lengths
+
+TEST_CLIPS = 2357
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clips", type=int, default=32)
+    parser.add_argument("--tokens", type=int, default=20, help="tokens every hypothesis gets")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    config = configuration.load(resolve("how2sign_v2"))
+    torch.manual_seed(0)
+    model = Translator(config.model, 137 * 3, 8000).to(device).eval()
+    lengths = sample_lengths("how2sign", 1, args.clips).tolist()
+    clips = [torch.randn(n, 137 * 3, device=device) for n in lengths]
+    options = SearchOptions(beam_size=5, length_penalty=1.0)
+
+    @torch.no_grad()
+    def decode(batch: list[torch.Tensor]) -> None:
+        longest = max(len(c) for c in batch)
+        x = torch.zeros(len(batch), longest, 137 * 3, device=device)
+        mask = torch.zeros(len(batch), longest, dtype=torch.bool, device=device)
+        for i, clip in enumerate(batch):
+            x[i, : len(clip)], mask[i, : len(clip)] = clip, True
+        memory, padding = model.encode(x, mask)
+        limits = torch.full((len(batch),), args.tokens, device=device)
+        beam_search(model, memory, padding, limits, options)
+
+    order = sorted(range(len(clips)), key=lambda i: lengths[i])  # batched: similar lengths
+    runs: dict[str, list[float]] = {"one sentence at a time": [], "batched": []}
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        for clip in clips:
+            decode([clip])
+        runs["one sentence at a time"].append(len(clips) / (time.perf_counter() - started))
+        started = time.perf_counter()
+        for s in range(0, len(order), args.batch_size):
+            decode([clips[i] for i in order[s : s + args.batch_size]])
+        runs["batched"].append(len(clips) / (time.perf_counter() - started))
+    baseline = statistics.median(runs["one sentence at a time"])
+    rows = [
+        {
+            "beam-5 decoding": name,
+            "sentences/s (median)": f"{statistics.median(v):.2f}",
+            "x baseline": f"{statistics.median(v) / baseline:.2f}",
+            "How2Sign test (2,357 clips)": f"{TEST_CLIPS / statistics.median(v) / 60:.1f} min",
+        }
+        for name, v in runs.items()
+    ]
+    print(json.dumps(machine()))
+    print(
+        f"{args.clips} clips with How2Sign lengths, {args.tokens} tokens each, V2 model, "
+        f"batch {args.batch_size}"
+    )
+    print(table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
