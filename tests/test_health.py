@@ -18,10 +18,14 @@ def test_a_learning_run_is_healthy() -> None:
     assert verdict.status == HEALTHY and verdict.reasons == ()
 
 
-def test_a_model_ignoring_its_input_is_failing() -> None:
-    verdict = assess(_history([5.0, 3.5, 3.0], [4.8, 3.7, 3.3], [4.8, 3.71, 3.31]), RULES)
-    assert verdict.status == FAILING
-    assert any("ignores its input" in r for r in verdict.reasons)
+def test_a_model_ignoring_its_input_is_doubtful_then_failing() -> None:
+    early = assess(_history([5.0, 3.5, 3.0], [4.8, 3.7, 3.3], [4.8, 3.71, 3.31]), RULES)
+    assert early.status == DOUBTFUL
+    assert any("ignores its input" in r for r in early.reasons)
+    train, val = [5.0, 3.5, 3.0, 2.9, 2.8], [4.8, 3.7, 3.3, 3.2, 3.1]
+    late = assess(_history(train, val, [v + 0.01 for v in val]), RULES)
+    assert late.status == FAILING
+    assert any("ignores its input" in r for r in late.reasons)
 
 
 def test_train_loss_stuck_high_or_not_finite_is_failing() -> None:

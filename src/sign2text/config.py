@@ -124,6 +124,7 @@ class HealthConfig:
     rise_after_epoch: int = 5
     tolerance: float = 0.01
     min_input_gain: float = 0.05
+    input_check_epoch: int = 5
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,10 @@ def validate(config: Config) -> Config:
             f"text.tokenizer {x.tokenizer!r} is not one of {TOKENIZER_NAMES}",
         ),
         (x.vocab_size >= 8, "text.vocab_size must be at least 8"),
+        (
+            config.health.input_check_epoch >= config.health.check_epoch,
+            "health.input_check_epoch must not come before health.check_epoch",
+        ),
         (config.decode.beam_size >= 1, "decode.beam_size must be at least 1"),
         (
             config.quick.epochs >= 1 and config.quick.train_clips >= 1,

@@ -55,10 +55,11 @@ def assess(history: Mapping[str, Sequence[float]], rules: HealthConfig) -> Verdi
     if swapped and val and epochs >= rules.check_epoch:
         gain = swapped[-1] - val[-1]
         if gain < rules.min_input_gain:
+            status = FAILING if epochs >= rules.input_check_epoch else DOUBTFUL
             flag(
-                FAILING,
-                f"the model ignores its input: validation loss with swapped clips is "
-                f"only {gain:+.3f} above the true pairs' (needs > "
+                status,
+                f"the model ignores its input so far: validation loss with swapped "
+                f"clips is only {gain:+.3f} above the true pairs' (needs > "
                 f"{rules.min_input_gain}); check that clips and sentences are paired",
             )
     if val and train and math.isfinite(val[-1]):
