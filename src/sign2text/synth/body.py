@@ -12,14 +12,15 @@ import functools
 
 import numpy as np
 
+from ..layouts import BODY_25
 from .handshapes import hand_points, mirror
 from .signers import Camera, Signer
 from .signs import FACIAL_MARKERS
 from .timeline import FACE, HAND_DIMS, HEAD_YAW, LEFT, RIGHT, ROTATION, SHAPE, SWAY, WRIST
 
-POSE, FACE_POINTS, LEFT_HAND, RIGHT_HAND = slice(0, 25), slice(25, 95), slice(95, 116), slice(116, 137)  # noqa: E501  # fmt: skip
-NECK, R_SHOULDER, R_ELBOW, R_WRIST, L_SHOULDER, L_ELBOW, L_WRIST = 1, 2, 3, 4, 5, 6, 7
-NOSE, MID_HIP, R_HIP, R_KNEE, L_HIP, L_KNEE, R_EYE, L_EYE, R_EAR, L_EAR = 0, 8, 9, 10, 12, 13, 15, 16, 17, 18  # noqa: E501  # fmt: skip
+POSE, FACE_POINTS = slice(0, 25), slice(25, 95)  # the 137 points, in OPENPOSE_PARTS order
+LEFT_HAND, RIGHT_HAND = slice(95, 116), slice(116, 137)
+_BODY = {name: i for i, name in enumerate(BODY_25)}
 _FACE_NOSE_TIP = 30
 _SIGNING_DEPTH = 0.25  # hands are this fraction of the arm's length in front of the body
 
@@ -130,29 +131,36 @@ def render_body(rows: np.ndarray, signer: Signer, camera: Camera) -> np.ndarray:
     neck = np.asarray(camera.neck) + rows[:, SWAY] * unit  # (T, 2)
     points = np.zeros((frames, 137, 2))
     pose = points[:, POSE]
-    pose[:, NECK] = neck
-    pose[:, R_SHOULDER] = neck + np.array([-0.5, 0.02 + signer.shoulder_tilt / 2]) * unit
-    pose[:, L_SHOULDER] = neck + np.array([0.5, 0.02 - signer.shoulder_tilt / 2]) * unit
-    pose[:, MID_HIP] = neck + (np.array([0.0, signer.hip_drop]) - 0.6 * rows[:, SWAY]) * unit
+    pose[:, _BODY["Neck"]] = neck
+    pose[:, _BODY["RShoulder"]] = neck + np.array([-0.5, 0.02 + signer.shoulder_tilt / 2]) * unit
+    pose[:, _BODY["LShoulder"]] = neck + np.array([0.5, 0.02 - signer.shoulder_tilt / 2]) * unit
+    pose[:, _BODY["MidHip"]] = (
+        neck + (np.array([0.0, signer.hip_drop]) - 0.6 * rows[:, SWAY]) * unit
+    )
     half_hip = np.array([signer.hip_width / 2, 0.0]) * unit
-    pose[:, R_HIP], pose[:, L_HIP] = pose[:, MID_HIP] - half_hip, pose[:, MID_HIP] + half_hip
-    pose[:, R_KNEE] = pose[:, R_HIP] + np.array([-0.05, 1.0]) * unit
-    pose[:, L_KNEE] = pose[:, L_HIP] + np.array([0.05, 1.0]) * unit
-    for start, hand_part, wrist_id, elbow_id, shoulder_id, left in (
-        (RIGHT, RIGHT_HAND, R_WRIST, R_ELBOW, R_SHOULDER, False),
-        (LEFT, LEFT_HAND, L_WRIST, L_ELBOW, L_SHOULDER, True),
+    pose[:, _BODY["RHip"]], pose[:, _BODY["LHip"]] = (
+        pose[:, _BODY["MidHip"]] - half_hip,
+        pose[:, _BODY["MidHip"]] + half_hip,
+    )
+    pose[:, _BODY["RKnee"]] = pose[:, _BODY["RHip"]] + np.array([-0.05, 1.0]) * unit
+    pose[:, _BODY["LKnee"]] = pose[:, _BODY["LHip"]] + np.array([0.05, 1.0]) * unit
+    for start, hand_part, side, left in (
+        (RIGHT, RIGHT_HAND, "R", False),
+        (LEFT, LEFT_HAND, "L", True),
     ):
         block = rows[:, start : start + HAND_DIMS]
         wrist = neck + block[:, WRIST] * unit
         points[:, hand_part] = _hand(block, left, signer.hand * unit) + wrist[:, None, :]
-        pose[:, wrist_id] = wrist
-        pose[:, elbow_id] = _elbow(pose[:, shoulder_id], wrist, signer.upper_arm * unit,
-                                   signer.forearm * unit, 0.3 if left else -0.3)  # fmt: skip
+        pose[:, _BODY[f"{side}Wrist"]] = wrist
+        pose[:, _BODY[f"{side}Elbow"]] = _elbow(
+            pose[:, _BODY[f"{side}Shoulder"]], wrist, signer.upper_arm * unit,
+            signer.forearm * unit, 0.3 if left else -0.3,
+        )  # fmt: skip
     nose = neck + np.array([0.0, -signer.neck]) * unit
     face = _face(rows, nose, signer.head * unit)
     points[:, FACE_POINTS] = face
-    pose[:, NOSE] = face[:, _FACE_NOSE_TIP]
-    pose[:, R_EYE], pose[:, L_EYE] = face[:, 68], face[:, 69]
+    pose[:, _BODY["Nose"]] = face[:, _FACE_NOSE_TIP]
+    pose[:, _BODY["REye"]], pose[:, _BODY["LEye"]] = face[:, 68], face[:, 69]
     ear_out = np.array([0.04 * signer.head * unit, 0.0])
-    pose[:, R_EAR], pose[:, L_EAR] = face[:, 0] - ear_out, face[:, 16] + ear_out
+    pose[:, _BODY["REar"]], pose[:, _BODY["LEar"]] = face[:, 0] - ear_out, face[:, 16] + ear_out
     return points

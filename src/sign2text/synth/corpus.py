@@ -126,7 +126,7 @@ def category_usage(clauses: tuple[float, ...]) -> dict[str, float]:
 
 
 @functools.cache
-def signs() -> dict[str, Sign]:
+def lexicon_signs() -> dict[str, Sign]:
     """The sign of every gloss of the lexicon; the same for every size and seed."""
     return sign_table(load_lexicon().by_priority(category_usage((1.0,))))
 
@@ -137,7 +137,7 @@ def make_corpus(size: SynthSize, seed: int) -> Corpus:
     lexicon = load_lexicon().subset(size.lexicon, category_usage(size.clauses))
     signers = tuple(make_signer(i, _rng(seed, _SIGNERS, i)) for i in range(size.signers))
     videos = _plan_videos(size, seed, signers)
-    return Corpus(size, seed, lexicon, Grammar(lexicon), signs(), signers, videos)
+    return Corpus(size, seed, lexicon, Grammar(lexicon), lexicon_signs(), signers, videos)
 
 
 def _bucket(sentence: str, seed: int) -> int:

@@ -80,7 +80,7 @@ REST_SHAPE = _shape((70, 20, 10, 10), ((25, 25, 15),) * 4, 3.0)  # relaxed, hand
 def rotations(angles: np.ndarray) -> np.ndarray:
     """Rotation matrices Rz(roll) @ Rx(pitch) @ Ry(yaw) from degrees.  (..., 3) -> (..., 3, 3)"""
     yaw, pitch, roll = np.moveaxis(np.radians(angles), -1, 0)
-    cy, sy, cp, sp, cr, sr = np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch), np.cos(roll), np.sin(roll)  # noqa: E501  # fmt: skip
+    (cy, cp, cr), (sy, sp, sr) = np.cos([yaw, pitch, roll]), np.sin([yaw, pitch, roll])
     zero, one = np.zeros_like(yaw), np.ones_like(yaw)
     ry = np.stack([cy, zero, sy, zero, one, zero, -sy, zero, cy], -1)
     rx = np.stack([one, zero, zero, zero, cp, -sp, zero, sp, cp], -1)
