@@ -48,29 +48,14 @@ def cmd_synth(args: argparse.Namespace) -> None:
 
 
 def cmd_prepare(args: argparse.Namespace) -> None:
-    from sign2text import config as configuration
     from sign2text.prepare import prepare_how2sign
-    from sign2text.presets import resolve
 
-    text = configuration.load(resolve(args.config) if args.config else None).text
-    out = Path(args.out) if args.out else Path(args.root) / "prepared"
-    report = prepare_how2sign(
-        args.root,
-        out,
-        tokenizer=text.tokenizer,
-        vocab_size=text.vocab_size,
-        workers=args.workers,
-        strict=args.strict,
-    )
-    for split, counts in report["splits"].items():
-        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
-    for key in ("skipped", "flagged", "rows_without_clips", "clips_without_rows"):
-        print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
-    print(f"prepared dataset: {out}  (report: {out / 'report.json'})")
+    args.source = args.root
+    _prepare_files(args, functools.partial(prepare_how2sign, args.root))
 
 
 def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) -> None:
-    """Shared by `prepare pose | phoenix | manifest`: tokenizer options in, report out."""
+    """Shared by every `prepare` sub-command: tokenizer options in, report out."""
     from sign2text import config as configuration
     from sign2text.presets import resolve
 
@@ -87,8 +72,9 @@ def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) 
     )
     for split, counts in report["splits"].items():
         print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
-    for key in ("skipped", "flagged", "no_sentence"):
-        print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
+    for key in ("skipped", "flagged", "no_sentence", "rows_without_clips", "clips_without_rows"):
+        if key in report:
+            print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
     if "val_from_train" in report:
         print(f"no val split: {len(report['val_from_train'])} train clips held out as val")
     if "frame_rates" in report:
