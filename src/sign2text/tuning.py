@@ -21,6 +21,7 @@ from pathlib import Path
 
 import lightning as L
 import optuna
+import sqlalchemy
 import torch
 from lightning.pytorch.callbacks import Callback
 from optuna.exceptions import ExperimentalWarning
@@ -39,6 +40,7 @@ METRICS = {"val_loss": "minimize", "val_bleu4": "maximize"}  # a trial's score: 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 PRUNER_STARTUP_TRIALS = 3  # completed trials before the pruner judges any trial
 MAX_RETRIES = 2  # a trial whose worker died is run again at most this often
+SCHEMA_ATTEMPTS = 10  # tries to open a database whose tables another process is creating
 SQLITE_TIMEOUT_SECONDS = 120  # how long a worker waits for another's write to the study file
 POLL_SECONDS = 1.0  # how often waiting workers and the supervisor look at the study
 with warnings.catch_warnings():
@@ -121,14 +123,24 @@ def open_study(search: Search) -> optuna.Study:
     """The search's study, created on first use. Running trials send a heartbeat; one that
     stops (its worker died) is failed and queued to run again."""
     sqlite = search.storage_url.startswith("sqlite")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ExperimentalWarning)
-        storage = RDBStorage(
-            search.storage_url,
-            engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_SECONDS}} if sqlite else {},
-            heartbeat_interval=search.heartbeat_seconds,
-            heartbeat_stale_trial_callback=RETRY,
-        )
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExperimentalWarning)
+                storage = RDBStorage(
+                    search.storage_url,
+                    engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_SECONDS}}
+                    if sqlite
+                    else {},
+                    heartbeat_interval=search.heartbeat_seconds,
+                    heartbeat_stale_trial_callback=RETRY,
+                )
+            break
+        except sqlalchemy.exc.OperationalError:
+            # Another process is creating the tables of a new database right now.
+            if attempt == SCHEMA_ATTEMPTS - 1:
+                raise
+            time.sleep(1.0)
     study = optuna.create_study(
         storage=storage,
         study_name=search.study_name,
