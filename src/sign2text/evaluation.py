@@ -117,8 +117,13 @@ def _predictions_tsv(names: list[str], references: list[str], hypotheses: list[s
     return buffer.getvalue()
 
 
+def _numbers(scores: dict[str, Any]) -> dict[str, Any]:
+    """`corpus_scores` without its signature string: the figures an ablation reports."""
+    return {k: v for k, v in scores.items() if k != "bleu_signature"}
+
+
 def _scores(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
-    return {k: v for k, v in corpus_scores(hypotheses, references).items() if k != "bleu_signature"}
+    return _numbers(corpus_scores(hypotheses, references))
 
 
 def evaluate(
@@ -164,7 +169,7 @@ def evaluate(
             decode_dataset(loaded, zeros, zeros.lengths, **decode).hypotheses, references
         ),
         "constant sentence": {
-            **{k: v for k, v in constant_scores.items() if k != "bleu_signature"},
+            **_numbers(constant_scores),
             "sentence": constant,
         },
     }
