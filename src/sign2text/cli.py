@@ -69,10 +69,18 @@ def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) 
         vocab_size=text.vocab_size,
         workers=args.workers,
         strict=args.strict,
+        repair_text=not args.keep_text,
     )
     for split, counts in report["splits"].items():
         print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
-    for key in ("skipped", "flagged", "no_sentence", "rows_without_clips", "clips_without_rows"):
+    for key in (
+        "skipped",
+        "flagged",
+        "no_sentence",
+        "rows_without_clips",
+        "clips_without_rows",
+        "repaired_sentences",
+    ):
         if key in report:
             print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
     if "val_from_train" in report:
@@ -111,6 +119,11 @@ def _add_prepare_options(parser: argparse.ArgumentParser, default_out: str) -> N
     parser.add_argument("--config", help="config whose text section picks the tokenizer")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad clip")
+    parser.add_argument(
+        "--keep-text",
+        action="store_true",
+        help="keep sentences byte for byte (default: repair mojibake such as 'youâ\x80\x99re')",
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -348,10 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     formats = p.add_subparsers(dest="format", required=True)
     h = formats.add_parser("how2sign", help="How2Sign layout: openpose/ + re-aligned tables")
     h.add_argument("root", help="folder with openpose/ and how2sign_realigned_*.csv")
-    h.add_argument("--out", help="prepared dataset folder (default: ROOT/prepared)")
-    h.add_argument("--config", help="config whose text section picks the tokenizer")
-    h.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    h.add_argument("--strict", action="store_true", help="stop at the first bad clip")
+    _add_prepare_options(h, "ROOT/prepared")
     h.set_defaults(func=cmd_prepare)
     f = formats.add_parser("pose", help=".pose files in train/ val/ test/ with metadata JSON")
     f.add_argument("source", help="folder of .pose files (or of train/, val/ or dev/, test/)")

@@ -39,6 +39,7 @@ from sign2text.readers.phoenix import FPS as PHOENIX_FPS
 from sign2text.readers.phoenix import SPLIT_NAMES as PHOENIX_SPLITS
 from sign2text.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.readers.pose_file import read_pose_file, read_pose_info
+from sign2text.textfix import repair
 from sign2text.tokenizer import tokenizer_file_name, train_tokenizer
 
 log = logging.getLogger(__name__)
@@ -270,6 +271,22 @@ def _assemble(work: Path, dest: Path, shard_stems: dict[str, list[str]]) -> dict
     return summary
 
 
+def _repair_sentences(
+    sources: Sequence[ClipSource],
+) -> tuple[list[ClipSource], list[dict[str, str]]]:
+    """Sources with repaired sentences, and what was changed (for the report)."""
+    fixed: list[ClipSource] = []
+    changes: list[dict[str, str]] = []
+    for source in sources:
+        sentence = repair(source.sentence)
+        if sentence != source.sentence:
+            change = {"split": source.split, "name": source.name, "before": source.sentence}
+            changes.append({**change, "after": sentence})
+            source = replace(source, sentence=sentence)
+        fixed.append(source)
+    return fixed, changes
+
+
 def prepare(
     sources: Sequence[ClipSource],
     out: str | Path,
@@ -283,12 +300,17 @@ def prepare(
     strict: bool = False,
     progress: bool = True,
     notes: dict[str, Any] | None = None,
+    repair_text: bool = True,
 ) -> dict[str, Any]:
     """Read `sources` into a prepared dataset at `out`; returns the report.
 
-    `notes` are a planner's own findings, added to the report as they are.
+    `notes` are a planner's own findings, added to the report as they are. With `repair_text`,
+    sentences with mojibake are repaired (`textfix.repair`) and listed in the report.
     """
     out = Path(out)
+    repaired: list[dict[str, str]] = []
+    if repair_text:
+        sources, repaired = _repair_sentences(sources)
     if not sources:
         raise InputError(
             out,
@@ -358,6 +380,7 @@ def prepare(
             "flagged": summary["flagged"],
             "rows_without_clips": issues.rows_without_clips,
             "clips_without_rows": issues.clips_without_rows,
+            "repaired_sentences": repaired,
             "no_person_frames": summary["no_person_frames"],
             "several_people_frames": summary["several_people_frames"],
             **(notes or {}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ _FRAME_FILE = re.compile(r"_(\d+)_keypoints\.json$")
 _PART_SIZES = tuple(len(names) * 3 for _, _, names in OPENPOSE_PARTS)
 _FRAME_VALUES = sum(_PART_SIZES)  # 137 points x (x, y, confidence) = 411
 _EMPTY_PERSON = [0.0] * _FRAME_VALUES
+_LISTS = (list,) * len(_PART_SIZES)
 
 
 @dataclass(frozen=True)
@@ -139,18 +141,36 @@ def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, Fr
     flat: list[float] = []
     crowded: dict[int, list[list[float]]] = {}  # frame -> every person in it
     no_person = 0
+    extend = flat.extend
+    pose, face, left, right = (field for field, _, _ in OPENPOSE_PARTS)
     for i, path in enumerate(files):
+        # Fast path: one person with every part complete. Anything else (or any surprise)
+        # goes through the careful path below, which names the file and the problem.
+        try:
+            with io.FileIO(path) as handle:
+                person = orjson.loads(handle.readall())["people"]
+            if len(person) == 1:
+                person = person[0]
+                parts = person[pose], person[face], person[left], person[right]
+                if tuple(map(type, parts)) == _LISTS and tuple(map(len, parts)) == _PART_SIZES:
+                    extend(parts[0])
+                    extend(parts[1])
+                    extend(parts[2])
+                    extend(parts[3])
+                    continue
+        except Exception:  # any surprise: re-read below, with precise messages
+            pass
         people = _parse_frame(path)
         if len(people) == 1:
-            flat += _values(path, people[0])
+            extend(_values(path, people[0]))
             continue
-        flat += _EMPTY_PERSON
+        extend(_EMPTY_PERSON)
         if people:
             crowded[i] = [_values(path, person) for person in people]
         else:
             no_person += 1
     try:
-        array = np.asarray(flat, np.float32)
+        array = np.fromiter(flat, np.float32, count=len(flat))
     except (TypeError, ValueError):  # find the frame file at fault, then report it
         for path in files:
             for person in _parse_frame(path):
