@@ -24,6 +24,7 @@ class DataConfig:
     prepared: str = "data/demo/prepared"
     points: str = "all"
     normalize: bool = True
+    fps: float = 0.0
     max_frames: int = 512
     train_subset: float = 1.0
 
@@ -236,6 +237,7 @@ def validate(config: Config) -> Config:
         ),
         (config.decode.max_len_ratio > 0, "decode.max_len_ratio must be positive"),
         (0.0 < config.data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
+        (config.data.fps >= 0, "data.fps must be 0 (keep the data's frame rate) or positive"),
         (
             0.0 <= config.augment.speed < 1.0 and 0.0 <= config.augment.scale < 1.0,
             "augment.speed and augment.scale must be in [0, 1)",

@@ -14,6 +14,7 @@ import torch.distributed as dist
 from torch.utils.data import Dataset, Sampler
 
 from sign2text import atomic
+from sign2text.frames import model_frames, resampled_length
 from sign2text.layouts import SUBSETS, Layout
 from sign2text.readers.base import InputError
 from sign2text.tokenizer import (
@@ -104,7 +105,8 @@ def load_tokenizer(folder: str | Path, kind: str, vocab_size: int) -> Tokenizer:
 
 
 class TranslationDataset(Dataset):
-    """(keypoints, token ids) pairs of one split, frames capped and points selected."""
+    """(keypoints, token ids) pairs of one split: points selected, frames resampled to `fps`
+    (0 keeps the dataset's rate) and capped at `max_frames`."""
 
     def __init__(
         self,
@@ -114,29 +116,26 @@ class TranslationDataset(Dataset):
         max_frames: int,
         max_tokens: int,
         indices: Sequence[int] | None = None,
+        fps: float = 0.0,
     ) -> None:
         self.split, self.points, self.max_frames = split, points, max_frames
+        self.source_fps, self.fps = float(split.meta["fps"]), fps
         self.indices = list(range(len(split))) if indices is None else list(indices)
         self.targets = [
             tokenizer.encode(split.clips[i].sentence)[:max_tokens] for i in self.indices
         ]
-        self.lengths = [min(split.clips[i].frames, max_frames) for i in self.indices]
+        self.lengths = [
+            min(resampled_length(split.clips[i].frames, self.source_fps, fps), max_frames)
+            for i in self.indices
+        ]
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-        clip = cap_frames(self.split.keypoints(self.indices[item])[:, self.points], self.max_frames)
+        clip = self.split.keypoints(self.indices[item])[:, self.points]
+        clip = model_frames(clip, self.source_fps, self.fps, self.max_frames)
         return torch.from_numpy(np.ascontiguousarray(clip)), torch.tensor(self.targets[item]), item
-
-
-def cap_frames(clip: np.ndarray, max_frames: int) -> np.ndarray:
-    """A clip longer than `max_frames`, evenly subsampled to that many: the whole sentence
-    stays. (T, K, C) -> (min(T, max_frames), K, C)."""
-    if len(clip) <= max_frames:
-        return clip
-    keep = np.linspace(0, len(clip) - 1, max_frames).round().astype(np.int64)
-    return clip[keep]
 
 
 @dataclass

@@ -148,7 +148,12 @@ def evaluate(
     options = options or SearchOptions(d.beam_size, d.length_penalty, d.no_repeat_ngram)
     data = PreparedSplit(config.data.prepared, split)
     dataset = TranslationDataset(
-        data, loaded.tokenizer, loaded.points, config.data.max_frames, config.text.max_tokens
+        data,
+        loaded.tokenizer,
+        loaded.points,
+        config.data.max_frames,
+        config.text.max_tokens,
+        fps=config.data.fps,
     )
     references = [data.clips[i].sentence for i in dataset.indices]
     names = [data.clips[i].name for i in dataset.indices]

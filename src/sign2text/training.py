@@ -82,8 +82,9 @@ def load_data(config: Config) -> Data:
         count = max(1, round(len(train_split) * config.data.train_subset))
         subset = sorted(rng.permutation(len(train_split))[:count].tolist())
     cap, words = config.data.max_frames, config.text.max_tokens
-    train = TranslationDataset(train_split, tokenizer, points, cap, words, subset)
-    val = TranslationDataset(val_split, tokenizer, points, cap, words)
+    fps = config.data.fps
+    train = TranslationDataset(train_split, tokenizer, points, cap, words, subset, fps)
+    val = TranslationDataset(val_split, tokenizer, points, cap, words, fps=fps)
     features = len(points) * int(meta["values"])
     return Data(tokenizer, Layout.from_dict(meta["layout"]), layout, points, features, train, val)
 

@@ -9,9 +9,9 @@ import numpy as np
 import torch
 
 from sign2text import checkpoint
-from sign2text.dataset import cap_frames
 from sign2text.decoding import SearchOptions, length_limits, search
 from sign2text.features import Anchors, model_input
+from sign2text.frames import model_frames
 from sign2text.layouts import Layout
 from sign2text.readers.base import Clip, InputError
 from sign2text.readers.dispatch import clip_kind, read_clip
@@ -28,8 +28,8 @@ def _check_layout(path: Path, clip: Clip, source: Layout) -> None:
         )
 
 
-def _read(path: Path, source: Layout, work: Path) -> np.ndarray:
-    """The clip's stacked keypoints (T, K, C); a video is first turned into keypoints."""
+def _read(path: Path, source: Layout, work: Path) -> Clip:
+    """The clip's keypoints; a video is first turned into keypoints."""
     if clip_kind(path) == "video":
         from sign2text.video import extract_videos
 
@@ -37,7 +37,7 @@ def _read(path: Path, source: Layout, work: Path) -> np.ndarray:
         path = work / f"{path.stem}.pose"
     clip = read_clip(path, source if clip_kind(path) == "arrays" else None)
     _check_layout(path, clip, source)
-    return clip.stacked()
+    return clip
 
 
 @torch.no_grad()
@@ -57,8 +57,10 @@ def translate(
     results = []
     with tempfile.TemporaryDirectory() as work:
         for path in inputs:
-            stacked = _read(Path(path), loaded.source, Path(work))
-            clip = cap_frames(stacked[:, loaded.points], config.data.max_frames)  # (T, K, C)
+            read = _read(Path(path), loaded.source, Path(work))
+            clip = model_frames(  # (T, K, C)
+                read.stacked()[:, loaded.points], read.fps, config.data.fps, config.data.max_frames
+            )
             keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)
             mask = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=target)
             features = model_input(keypoints, mask, anchors, config.data.normalize)
