@@ -38,3 +38,30 @@ def test_collate_pads_frames_and_shifts_targets() -> None:
     assert batch.frame_mask.tolist() == [[True] * 3 + [False] * 2, [True] * 5]
     assert batch.tokens_in.tolist() == [[BOS, 7, 8], [BOS, 9, PAD]]
     assert batch.tokens_out.tolist() == [[7, 8, EOS], [9, EOS, PAD]]
+
+
+def test_a_frame_budget_caps_padded_frames_and_keeps_every_clip() -> None:
+    lengths = np.random.default_rng(1).integers(5, 900, 2000).tolist()
+    sampler = BucketBatchSampler(lengths, 32, seed=0, max_frames=4096)
+    batches = list(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(2000))
+    assert len(batches) == len(sampler)
+    for batch in batches:
+        assert len(batch) <= 32
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 4096
+    unlimited = list(BucketBatchSampler(lengths, 32, seed=0))
+    assert len(batches) > len(unlimited)  # long clips came in smaller batches
+    assert max(len(b) for b in batches) == 32  # short clips still fill whole batches
+
+
+def test_without_bucketing_batches_follow_the_shuffled_order() -> None:
+    lengths = list(range(640))
+    bucketed = BucketBatchSampler(lengths, 32, seed=2)
+    plain = BucketBatchSampler(lengths, 32, seed=2, bucket=False)
+
+    def spread(sampler: BucketBatchSampler) -> float:
+        return float(np.mean([max(b) - min(b) for b in sampler]))
+
+    assert sorted(i for b in plain for i in b) == list(range(640))
+    assert all(len(b) == 32 for b in plain)
+    assert spread(plain) > 10 * spread(bucketed)

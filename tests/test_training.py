@@ -118,6 +118,8 @@ def test_kill_9_at_random_moments_then_resume(random_prepared: Path, tmp_path: P
     history = json.loads((run_dir / "history.json").read_text())
     assert history["epoch"] == list(range(1, 9))
     assert {len(values) for values in history.values()} == {8}
+    assert all(0.0 <= share < 1.0 for share in history["data_wait_share"])
+    assert all(0.0 <= share < 1.0 for share in history["padding_share"])
     _all_checkpoints_load(run_dir)
 
 

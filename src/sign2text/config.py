@@ -84,6 +84,8 @@ class TrainConfig:
 
     epochs: int = 40
     batch_size: int = 32
+    batch_frames: int = 0
+    bucketing: bool = True
     lr: float = 1e-4
     weight_decay: float = 1e-4
     betas: tuple[float, float] = (0.9, 0.98)
@@ -96,7 +98,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     early_stopping_patience: int = 5
     seed: int = 0
-    precision: str = "32-true"
+    precision: str = "auto"
     num_workers: int = 0
     max_minutes: float = 0.0
     checkpoint_minutes: float = 10.0
@@ -153,7 +155,7 @@ class Config:
 
 SCHEDULER_NAMES = ("cosine", "plateau", "constant")
 TOKENIZER_NAMES = ("word", "sentencepiece")
-PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
+PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed")
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
@@ -214,6 +216,7 @@ def validate(config: Config) -> Config:
         (0 <= m.downsample <= 4, f"model.downsample ({m.downsample}) must be 0-4 halvings"),
         (t.lr > 0, f"train.lr ({t.lr}) must be positive"),
         (t.batch_size >= 1, f"train.batch_size ({t.batch_size}) must be at least 1"),
+        (t.batch_frames >= 0, "train.batch_frames must be 0 (no frame budget) or positive"),
         (t.epochs >= 1, f"train.epochs ({t.epochs}) must be at least 1"),
         (0.0 <= t.label_smoothing < 1.0, "train.label_smoothing must be in [0, 1)"),
         (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,10 +186,13 @@ class BucketBatchSampler(Sampler[list[int]]):
     """Batches of clips of similar length, in a fresh random order every epoch.
 
     Each epoch shuffles the clips, sorts pools of `pool_batches` batches by length, cuts them
-    into batches and shuffles the batches: little padding, still random. Deterministic for a
-    given seed and epoch; `set_epoch` picks the epoch. With `distributed`, each process of a
-    torch.distributed group takes every world-size-th batch of the same order (all processes
-    get the same number of batches).
+    into batches and shuffles the batches: little padding, still random. A batch holds at most
+    `batch_size` clips and, with `max_frames` > 0, at most that many padded frames (clips x
+    longest clip): a token budget that keeps batches of long clips within memory. With
+    `bucket` False, batches are cut from the shuffled order as it is (the naive baseline).
+    Deterministic for a given seed and epoch; `set_epoch` picks the epoch. With `distributed`,
+    each process of a torch.distributed group takes every world-size-th batch of the same
+    order (all processes get the same number of batches).
     """
 
     def __init__(
@@ -202,12 +204,15 @@ class BucketBatchSampler(Sampler[list[int]]):
         seed: int = 0,
         pool_batches: int = 50,
         distributed: bool = False,
+        max_frames: int = 0,
+        bucket: bool = True,
     ) -> None:
         self.lengths = np.asarray(lengths)
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.pool = batch_size * pool_batches
-        self.distributed = distributed
+        self.distributed, self.max_frames, self.bucket = distributed, max_frames, bucket
         self.epoch = 0
+        self._cached: tuple[int, list[np.ndarray]] | None = None
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -219,20 +224,40 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     def __len__(self) -> int:
         _, world = self._rank_and_world()
-        return math.ceil(len(self.lengths) / self.batch_size) // world
+        return len(self._all_batches()) // world
+
+    def _cut(self, order: np.ndarray) -> list[np.ndarray]:
+        """`order` cut into consecutive batches within the clip and frame limits."""
+        if not self.max_frames:
+            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches, start, longest = [], 0, 0
+        for end, length in enumerate(self.lengths[order].tolist()):
+            longest = max(longest, length)
+            clips = end - start + 1
+            if end > start and (clips > self.batch_size or clips * longest > self.max_frames):
+                batches.append(order[start:end])
+                start, longest = end, length
+        batches.append(order[start:])
+        return batches
 
     def _all_batches(self) -> list[np.ndarray]:
+        if self._cached is not None and self._cached[0] == self.epoch:
+            return self._cached[1]
         if not self.shuffle:
-            order = np.argsort(self.lengths, kind="stable")
-            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        rng = np.random.default_rng([self.seed, self.epoch])
-        order = rng.permutation(len(self.lengths))
-        batches = []
-        for start in range(0, len(order), self.pool):
-            pool = order[start : start + self.pool]
-            pool = pool[np.argsort(self.lengths[pool], kind="stable")]
-            batches += [pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
-        return [batches[b] for b in rng.permutation(len(batches))]
+            batches = self._cut(np.argsort(self.lengths, kind="stable"))
+        else:
+            rng = np.random.default_rng([self.seed, self.epoch])
+            order = rng.permutation(len(self.lengths))
+            if not self.bucket:
+                batches = self._cut(order)
+            else:
+                batches = []
+                for start in range(0, len(order), self.pool):
+                    pool = order[start : start + self.pool]
+                    batches += self._cut(pool[np.argsort(self.lengths[pool], kind="stable")])
+                batches = [batches[b] for b in rng.permutation(len(batches))]
+        self._cached = (self.epoch, batches)
+        return batches
 
     def __iter__(self) -> Iterator[list[int]]:
         rank, world = self._rank_and_world()

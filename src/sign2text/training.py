@@ -46,6 +46,7 @@ from sign2text.health import assess
 from sign2text.layouts import Layout
 from sign2text.metrics import corpus_scores
 from sign2text.model import Translator, count_parameters
+from sign2text.runtime import configure_kernels, resolve_precision
 from sign2text.tokenizer import PAD, Tokenizer
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,15 @@ class TranslationModule(L.LightningModule):
         sampler = self.trainer.train_dataloader.batch_sampler
         if isinstance(sampler, BucketBatchSampler):
             sampler.set_epoch(self.current_epoch)
+        self._batch_clock = time.perf_counter()
+
+    def on_train_batch_start(self, batch: Batch, batch_index: int) -> None:
+        # From the end of the last step to here, training waited for this batch.
+        now = time.perf_counter()
+        self._add(train_data_seconds=now - getattr(self, "_batch_clock", now))
+
+    def on_train_batch_end(self, outputs: Any, batch: Batch, batch_index: int) -> None:
+        self._batch_clock = time.perf_counter()
 
     def _backward_in_parts(self, batch: Batch, tokens: int) -> float:
         """Forward and backward in `micro_batches` parts; returns the batch's summed loss."""
@@ -285,7 +295,8 @@ class TranslationModule(L.LightningModule):
             scheduler.step(self.val_record["val_loss"])
 
     def train_record(self) -> dict[str, float]:
-        """This epoch's training figures: mean loss per token, throughput, padding share."""
+        """This epoch's training figures: mean loss per token, throughput, padding share and
+        the share of training time spent waiting for data."""
         seconds = time.perf_counter() - self._clock["train"]
         s = self._sums
         train_seconds = seconds - getattr(self, "val_record", {}).get("val_seconds", 0.0)
@@ -294,6 +305,7 @@ class TranslationModule(L.LightningModule):
             "epoch_seconds": seconds,
             "clips_per_second": s.get("train_clips", 0) / max(train_seconds, 1e-9),
             "padding_share": 1.0 - s.get("train_frames", 0) / max(s.get("train_padded", 0), 1),
+            "data_wait_share": s.get("train_data_seconds", 0.0) / max(train_seconds, 1e-9),
             "micro_batches": self.micro_batches,
         }
 
@@ -429,9 +441,16 @@ def _loaders(config: Config, data: Data) -> tuple[DataLoader, DataLoader]:
         "persistent_workers": train.num_workers > 0,
     }
     train_sampler = BucketBatchSampler(
-        data.train.lengths, train.batch_size, seed=train.seed, distributed=True
+        data.train.lengths,
+        train.batch_size,
+        seed=train.seed,
+        distributed=True,
+        max_frames=train.batch_frames,
+        bucket=train.bucketing,
     )
-    val_sampler = BucketBatchSampler(data.val.lengths, train.batch_size, shuffle=False)
+    val_sampler = BucketBatchSampler(
+        data.val.lengths, train.batch_size, shuffle=False, max_frames=train.batch_frames
+    )
     return (
         DataLoader(data.train, batch_sampler=train_sampler, **common),
         DataLoader(data.val, batch_sampler=val_sampler, **common),
@@ -518,6 +537,9 @@ def train(
         if progress:
             trainer_callbacks.append(TQDMProgressBar(refresh_rate=10))
         several = devices.devices > 1 or devices.num_nodes > 1
+        precision = resolve_precision(config.train.precision, devices.accelerator)
+        configure_kernels()
+        log.info("precision %s (train.precision %s)", precision, config.train.precision)
         trainer = L.Trainer(
             max_epochs=config.train.epochs,
             max_time={"minutes": config.train.max_minutes} if config.train.max_minutes else None,
@@ -526,7 +548,7 @@ def train(
             num_nodes=devices.num_nodes,
             strategy="ddp" if several else "auto",
             use_distributed_sampler=False,
-            precision=config.train.precision,
+            precision=precision,
             callbacks=trainer_callbacks,
             plugins=[AtomicCheckpointIO()],
             logger=TensorBoardLogger(str(run_dir), name="tensorboard", version=""),

@@ -1,0 +1,31 @@
+from pathlib import Path
+
+import pytest
+
+from sign2text import runtime
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ("fpu sse avx2 avx512f avx512_bf16 avx512_vnni", True),
+        ("fpu sse avx2 amx_tile amx_bf16", True),
+        ("fpu sse avx2 avx512f", False),
+    ],
+)
+def test_cpu_bf16_is_read_from_the_cpu_flags(tmp_path: Path, flags: str, expected: bool) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: {flags}\n")
+    assert runtime.cpu_has_fast_bf16(cpuinfo) is expected
+
+
+def test_unreadable_cpu_information_means_no_bf16(tmp_path: Path) -> None:
+    assert runtime.cpu_has_fast_bf16(tmp_path / "absent") is False
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_auto_precision_follows_the_hardware(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    monkeypatch.setattr(runtime.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(runtime, "cpu_has_fast_bf16", lambda: fast)
+    assert runtime.resolve_precision("auto") == ("bf16-mixed" if fast else "32-true")
+    assert runtime.resolve_precision("32-true") == "32-true"  # an explicit choice stays
