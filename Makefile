@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install demo test test-all lint
+.PHONY: install install-video demo test test-all lint
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,12 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+# Video extraction (sign2text extract): the [video] extra, then mediapipe 0.10.21 without its
+# numpy<2 declaration (it runs with numpy 2; its later releases dropped the offline Holistic).
+install-video: install
+	$(BIN)/python -m pip install -q -e '.[video]'
+	$(BIN)/python -m pip install -q --no-deps mediapipe==0.10.21
 
 demo: install
 	$(BIN)/sign2text demo

@@ -34,6 +34,11 @@ def _config(prepared: Path, *extra: str) -> configuration.Config:
     )
 
 
+def _module_inputs(prepared: Path, *extra: str) -> tuple[configuration.Config, training.Data]:
+    config = _config(prepared, *extra)
+    return config, training.load_data(config)
+
+
 def _cli(*args: str, cwd: Path) -> list[str]:
     return [sys.executable, "-m", "sign2text", *args]
 
@@ -42,21 +47,43 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO / "src")}
 
 
+def _gradients(module: training.TranslationModule, batch) -> list[torch.Tensor]:
+    module.zero_grad()
+    module.manual_backward = lambda loss: loss.backward()
+    module._backward_in_parts(batch, int((batch.tokens_out != 0).sum()))
+    return [p.grad.clone() for p in module.model.parameters()]
+
+
 def test_micro_batches_add_up_to_the_whole_batch_gradient(random_prepared: Path) -> None:
-    config = _config(random_prepared)
-    data = training.load_data(config)
-    module = training.TranslationModule(config, data)
-    batch = collate([data.train[i] for i in range(8)])
-    tokens = int((batch.tokens_out != 0).sum())
-    grads = []
-    for parts in (1, 4):
-        module.zero_grad()
-        module.micro_batches = parts
-        module.manual_backward = lambda loss: loss.backward()
-        module._backward_in_parts(batch, tokens)
-        grads.append([p.grad.clone() for p in module.model.parameters()])
-    for whole, split in zip(*grads, strict=True):
-        torch.testing.assert_close(whole, split, atol=1e-6, rtol=1e-4)
+    module = training.TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=0"))
+    batch = collate([module.data.train[i] for i in range(8)])
+    torch.manual_seed(0)
+    module.eval()  # no dropout: the same function in every part
+    whole = _gradients(module, batch)
+    module.micro_batches = 4
+    for a, b in zip(whole, _gradients(module, batch), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-4)
+
+
+def test_length_sorted_parts_stay_in_budget_and_give_the_whole_batch_gradient(
+    random_prepared: Path,
+) -> None:
+    module = training.TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=0"))
+    batch = collate([module.data.train[i] for i in range(8)])
+    module.eval()
+    whole = _gradients(module, batch)
+    parted = training.TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=24"))
+    parted.model.load_state_dict(module.model.state_dict())
+    parted.eval()
+    parts = parted._parts(batch)
+    lengths = batch.frame_mask.sum(dim=1).tolist()
+    order = [i for part in parts for i in part]
+    assert sorted(order) == list(range(8)) and len(parts) > 1
+    assert [lengths[i] for i in order] == sorted(lengths)  # parts of similar length
+    for part in parts:
+        assert len(part) == 1 or len(part) * max(lengths[i] for i in part) <= 24
+    for a, b in zip(whole, _gradients(parted, batch), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-4)
 
 
 def test_out_of_memory_halves_micro_batches_and_keeps_the_batch(

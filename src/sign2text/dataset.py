@@ -182,6 +182,23 @@ def collate(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Batch:
     return Batch(keypoints, frame_mask, tokens_in, tokens_out, items)
 
 
+def cut_by_frames(order: Sequence[int], lengths: Sequence[int], clips: int, frames: int) -> list:
+    """`order` (clip positions) cut into consecutive groups of at most `clips` clips and at most
+    `frames` padded frames (clips x longest clip); a clip longer than `frames` is a group of
+    its own. Groups are slices of `order`, of its type."""
+    groups, start, longest = [], 0, 0
+    for end, position in enumerate(order):
+        length = int(lengths[position])
+        longest = max(longest, length)
+        count = end - start + 1
+        if end > start and (count > clips or count * longest > frames):
+            groups.append(order[start:end])
+            start, longest = end, length
+    if len(order):
+        groups.append(order[start:])
+    return groups
+
+
 class BucketBatchSampler(Sampler[list[int]]):
     """Batches of clips of similar length, in a fresh random order every epoch.
 
@@ -230,15 +247,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         """`order` cut into consecutive batches within the clip and frame limits."""
         if not self.max_frames:
             return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        batches, start, longest = [], 0, 0
-        for end, length in enumerate(self.lengths[order].tolist()):
-            longest = max(longest, length)
-            clips = end - start + 1
-            if end > start and (clips > self.batch_size or clips * longest > self.max_frames):
-                batches.append(order[start:end])
-                start, longest = end, length
-        batches.append(order[start:])
-        return batches
+        return cut_by_frames(order, self.lengths, self.batch_size, self.max_frames)
 
     def _all_batches(self) -> list[np.ndarray]:
         if self._cached is not None and self._cached[0] == self.epoch:

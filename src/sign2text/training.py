@@ -36,6 +36,7 @@ from sign2text.dataset import (
     PreparedSplit,
     TranslationDataset,
     collate,
+    cut_by_frames,
     dataset_layout,
     load_tokenizer,
     read_meta,
@@ -116,6 +117,21 @@ def _rows(batch: Batch, rows: slice) -> Batch:
     )
 
 
+def _trimmed(batch: Batch, rows: torch.Tensor) -> Batch:
+    """Rows of `batch`, without the frames and token positions that are padding in all."""
+    frame_mask = batch.frame_mask[rows]
+    tokens_out = batch.tokens_out[rows]
+    frames = int(frame_mask.sum(dim=1).max())
+    words = int((tokens_out != PAD).sum(dim=1).max())
+    return Batch(
+        batch.keypoints[rows, :frames],
+        frame_mask[:, :frames],
+        batch.tokens_in[rows, :words],
+        tokens_out[:, :words],
+        batch.items[rows],
+    )
+
+
 class TranslationModule(L.LightningModule):
     """Loss, optimiser and schedule around a `Translator`; validation also decodes.
 
@@ -177,13 +193,27 @@ class TranslationModule(L.LightningModule):
     def on_train_batch_end(self, outputs: Any, batch: Batch, batch_index: int) -> None:
         self._batch_clock = time.perf_counter()
 
+    def _parts(self, batch: Batch) -> list[list[int]]:
+        """The rows of `batch` in the parts it runs in: sorted by length and cut into parts of
+        at most `train.micro_frames` padded frames (0: the whole batch), each cut again into
+        `micro_batches` pieces after running out of memory."""
+        lengths = batch.frame_mask.sum(dim=1).tolist()
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        budget = self.config.train.micro_frames
+        groups = cut_by_frames(order, lengths, len(order), budget) if budget else [order]
+        parts = []
+        for group in groups:
+            step = math.ceil(len(group) / self.micro_batches)
+            parts += [group[i : i + step] for i in range(0, len(group), step)]
+        return parts
+
     def _backward_in_parts(self, batch: Batch, tokens: int) -> float:
-        """Forward and backward in `micro_batches` parts; returns the batch's summed loss."""
-        size = len(batch.items)
-        step = math.ceil(size / self.micro_batches)
+        """Forward and backward part by part (`_parts`), each part trimmed to its own longest
+        clip and sentence, the loss divided by the whole batch's `tokens`: the gradients add
+        up to the whole batch's. Returns the batch's summed loss."""
         total = 0.0
-        for start in range(0, size, step):
-            part = _rows(batch, slice(start, start + step))
+        for rows in self._parts(batch):
+            part = _trimmed(batch, torch.tensor(rows, device=batch.items.device))
             if BEFORE_FORWARD is not None:
                 BEFORE_FORWARD(len(part.items))
             smoothed, _ = self._loss_sums(part, self.config.train.label_smoothing)

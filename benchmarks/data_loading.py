@@ -1,0 +1,110 @@
+"""Data loading alone: can the loader feed the model faster than the model consumes?
+
+Builds How2Sign-shaped prepared data (random keypoints, How2Sign's clip lengths), then times
+one epoch of batches, with no model, through
+- the naive loader: random batches of 32 in one process, no bucketing;
+- sign2text's loader: `TranslationDataset` + `BucketBatchSampler` + `collate` in a
+  `DataLoader` with `--workers` processes (pinned memory when a GPU is present).
+Medians over repeats, clips per second, against the rates at which a model consumes clips:
+this machine's measured V2 training rate (`--model-rate`, from train_throughput.py) and the
+H100 fast-path rate in ../shared/FINDINGS.md.
+
+    python benchmarks/data_loading.py --clips 2000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import how2sign_like_prepared, machine, peak_rss_mib, table
+from sign2text.dataset import (
+    BucketBatchSampler,
+    PreparedSplit,
+    TranslationDataset,
+    collate,
+    load_tokenizer,
+)
+
+H100_FAST_PATH_CLIPS_PER_SECOND = 4456  # ../shared/FINDINGS.md, bf16, 32k-frame budget
+
+
+def _epoch_rate(loader: DataLoader, clips: int) -> float:
+    started = time.perf_counter()
+    for batch in loader:
+        if torch.cuda.is_available():
+            batch.to("cuda")
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return clips / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clips", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model-rate", type=float, default=None, help="V2 train clips/s here")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = how2sign_like_prepared(Path(tmp), args.clips)
+        split = PreparedSplit(prepared, "train")
+        tokenizer = load_tokenizer(prepared, "word", 8000)
+        dataset = TranslationDataset(split, tokenizer, list(range(137)), 512, 64)
+        cuda = torch.cuda.is_available()
+        loaders = {
+            "naive: random batches of 32, one process": DataLoader(
+                dataset,
+                batch_sampler=BucketBatchSampler(dataset.lengths, 32, bucket=False),
+                collate_fn=collate,
+            ),
+            f"sign2text: bucketed, {args.workers} workers"
+            + (", pinned" if cuda else ""): DataLoader(
+                dataset,
+                batch_sampler=BucketBatchSampler(dataset.lengths, 32),
+                collate_fn=collate,
+                num_workers=args.workers,
+                pin_memory=cuda,
+                persistent_workers=args.workers > 0,
+                prefetch_factor=4 if args.workers else None,
+            ),
+        }
+        rates: dict[str, list[float]] = {name: [] for name in loaders}
+        for _ in range(args.repeats):
+            for name, loader in loaders.items():
+                rates[name].append(_epoch_rate(loader, len(dataset)))
+        frames = sum(c.frames for c in split.clips)
+    rows = [
+        {
+            "loader": name,
+            "clips/s (median)": f"{statistics.median(values):,.0f}",
+            "runs": ", ".join(f"{v:,.0f}" for v in values),
+        }
+        for name, values in rates.items()
+    ]
+    ours = statistics.median(rates[list(rates)[1]])
+    print(json.dumps(machine()))
+    print(f"{args.clips} clips, {frames:,} frames; peak RSS {peak_rss_mib():,.0f} MiB")
+    print(table(rows))
+    consumers = {"H100 fast path (FINDINGS)": H100_FAST_PATH_CLIPS_PER_SECOND}
+    if args.model_rate:
+        consumers["V2 training on this machine"] = args.model_rate
+    for name, rate in consumers.items():
+        verdict = "loader faster" if ours > rate else "LOADER IS THE BOTTLENECK"
+        print(f"{name}: {rate:,.0f} clips/s; loader / consumer {ours / rate:.1f}x ({verdict})")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Does the fast path learn what the naive path learns? Equal-epoch validation loss on the demo.
+
+Trains the demo preset on the built-in synthetic demo data for the same number of epochs
+along two paths, each with two seeds:
+- fast: sign2text's defaults (length-bucketed batches, `train.precision auto`, which is
+  bf16-mixed on hardware with fast bf16);
+- naive: fp32 (`32-true`) and random batches (`train.bucketing false`).
+Same model, data, batch size, optimiser and schedule. Reports validation loss per epoch, the
+gap between the paths' seed means and the spread between seeds of one path (the noise).
+
+    python benchmarks/equal_epochs.py --epochs 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import machine, table
+from sign2text import config as configuration
+from sign2text.prepare import prepare_how2sign
+from sign2text.presets import resolve
+from sign2text.runtime import resolve_precision
+from sign2text.synth import write_dataset
+from sign2text.training import train
+
+PATHS = {
+    "fast": [],
+    "naive": ["train.precision=32-true", "train.bucketing=false"],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--data", help="demo data folder to reuse (default: a new one)")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(args.data) if args.data else Path(tmp) / "demo"
+        if not (data / "prepared" / "meta.json").exists():
+            write_dataset(data, size="demo", seed=0)
+            prepare_how2sign(data, data / "prepared", progress=False)
+        curves: dict[str, list[list[float]]] = {}
+        seconds: dict[str, list[float]] = {}
+        for path, overrides in PATHS.items():
+            for seed in args.seeds:
+                config = configuration.load(
+                    resolve("demo"),
+                    [
+                        f"data.prepared={data / 'prepared'}",
+                        f"train.epochs={args.epochs}",
+                        f"train.seed={seed}",
+                        "train.early_stopping_patience=1000",
+                        "train.val_decode_max=0",
+                        *overrides,
+                    ],
+                )
+                result = train(config, Path(tmp) / f"{path}-{seed}", progress=False)
+                history = result["history"]
+                curves.setdefault(path, []).append(history["val_loss"])
+                seconds.setdefault(path, []).append(sum(history["epoch_seconds"]))
+    fast_precision = resolve_precision("auto")
+    rows = []
+    for epoch in range(args.epochs):
+        fast = [c[epoch] for c in curves["fast"]]
+        naive = [c[epoch] for c in curves["naive"]]
+        noise = max(max(fast) - min(fast), max(naive) - min(naive))
+        gap = statistics.mean(fast) - statistics.mean(naive)
+        rows.append(
+            {
+                "epoch": epoch + 1,
+                "fast val_loss (seeds)": ", ".join(f"{v:.3f}" for v in fast),
+                "naive val_loss (seeds)": ", ".join(f"{v:.3f}" for v in naive),
+                "gap of means": f"{gap:+.3f}",
+                "seed spread": f"{noise:.3f}",
+            }
+        )
+    print(json.dumps(machine()))
+    print(f"fast path precision here: {fast_precision}")
+    print(table(rows))
+    for path, values in seconds.items():
+        print(f"{path}: {statistics.mean(values) / args.epochs:.1f} s per epoch (mean of seeds)")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"machine": machine(), "rows": rows, "seconds": seconds}, indent=2)
+        )
+
+
+if __name__ == "__main__":
+    main()
