@@ -3,10 +3,12 @@
 The naive baseline is the straightforward implementation: a per-frame projection and
 `nn.Transformer` (V2 sizes, float causal mask, boolean padding masks), fp32, random batches of
 32 clips padded to the longest clip in the batch, no bucketing, no temporal down-sampling.
-sign2text runs its real training path (`sign2text.training.train`, Lightning, bucketed
-batches, normalisation on the device, 2x temporal down-sampling of the V2 preset) on the same
-clips. Both see the same number of clips; the script reports clips per second (median over
-repeats), seconds per How2Sign epoch (29,000 clips) extrapolated from it, and peak memory.
+sign2text runs its real training path (`sign2text.training.train`, Lightning, random
+batches of 32 run as length-sorted parts of at most `train.micro_frames` padded frames,
+normalisation on the device, 2x temporal down-sampling of the V2 preset) on the same clips,
+with its default precision (`auto`) and again in fp32. All see the same number of clips; the
+script reports clips per second (median over repeats), seconds per How2Sign epoch (29,000
+clips) extrapolated from it, and peak memory.
 
     python benchmarks/train_throughput.py --clips 320 --repeats 2
 """
@@ -32,6 +34,7 @@ from sign2text import config as configuration
 from sign2text.dataset import PreparedSplit, collate
 from sign2text.model import sinusoids
 from sign2text.presets import resolve
+from sign2text.runtime import resolve_precision
 from sign2text.training import TranslationDataset, load_data, train
 
 EPOCH_CLIPS = 29_000
@@ -133,14 +136,21 @@ def main() -> None:
         )
         data = load_data(config)
         lengths = [c.frames for c in PreparedSplit(prepared, "train").clips]
-        naive, ours = [], []
+        naive, ours, ours_fp32 = [], [], []
         for repeat in range(args.repeats):
             ours.append(ours_clips_per_second(prepared, Path(tmp) / f"run{repeat}", args.set))
+            ours_fp32.append(
+                ours_clips_per_second(
+                    prepared, Path(tmp) / f"fp32-{repeat}", [*args.set, "train.precision=32-true"]
+                )
+            )
             naive.append(naive_clips_per_second(data.train, len(data.tokenizer), device, repeat))
+    precision = resolve_precision(config.train.precision)
     rows = []
     for name, values in (
         ("naive (fp32, random batches of 32, nn.Transformer)", naive),
-        ("sign2text (train path, V2 preset)", ours),
+        (f"sign2text (train path, V2 preset, precision auto = {precision})", ours),
+        ("sign2text (train path, V2 preset, 32-true)", ours_fp32),
     ):
         rate = statistics.median(values)
         rows.append(
@@ -149,6 +159,7 @@ def main() -> None:
                 "clips/s (median)": f"{rate:.1f}",
                 "s per 29k-clip epoch": f"{EPOCH_CLIPS / rate:,.0f}",
                 "runs": ", ".join(f"{v:.1f}" for v in values),
+                "x naive": f"{statistics.median(values) / statistics.median(naive):.2f}",
             }
         )
     ratio = statistics.median(ours) / statistics.median(naive)
