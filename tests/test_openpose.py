@@ -94,3 +94,13 @@ def test_real_how2sign_clip_matches_its_json() -> None:
     expected = np.asarray(person["hand_right_keypoints_2d"], np.float32).reshape(21, 3)
     np.testing.assert_array_equal(clip.coords[7, 116:], expected[:, :2])
     np.testing.assert_array_equal(clip.confidence[7, 116:], expected[:, 2])
+
+
+def test_frame_files_larger_than_one_read_are_read_whole(tmp_path: Path) -> None:
+    from sign2text.readers.openpose import _read_bytes
+
+    for size in (0, 100, 16384, 16385, 50_000):
+        path = tmp_path / f"f{size}"
+        data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        path.write_bytes(data)
+        assert _read_bytes(str(path)) == data

@@ -118,6 +118,8 @@ class TranslationDataset(Dataset):
         fps: float = 0.0,
     ) -> None:
         self.split, self.points, self.max_frames = split, points, max_frames
+        every_point = list(points) == list(range(split.frames.shape[1]))
+        self._take = None if every_point else np.asarray(points)  # fancy indexing is slow
         self.source_fps, self.fps = float(split.meta["fps"]), fps
         self.indices = list(range(len(split))) if indices is None else list(indices)
         self.targets = [
@@ -132,8 +134,12 @@ class TranslationDataset(Dataset):
         return len(self.indices)
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-        clip = self.split.keypoints(self.indices[item])[:, self.points]
+        clip = self.split.keypoints(self.indices[item])  # a view of the read-only memmap
         clip = model_frames(clip, self.source_fps, self.fps, self.max_frames)
+        if self._take is not None:
+            clip = np.take(clip, self._take, axis=1)
+        elif not clip.flags.writeable:
+            clip = clip.copy()
         return torch.from_numpy(np.ascontiguousarray(clip)), torch.tensor(self.targets[item]), item
 
 

@@ -207,11 +207,11 @@ class TranslationModule(L.LightningModule):
             parts += [group[i : i + step] for i in range(0, len(group), step)]
         return parts
 
-    def _backward_in_parts(self, batch: Batch, tokens: int) -> float:
+    def _backward_in_parts(self, batch: Batch, tokens: int) -> tuple[float, int]:
         """Forward and backward part by part (`_parts`), each part trimmed to its own longest
         clip and sentence, the loss divided by the whole batch's `tokens`: the gradients add
-        up to the whole batch's. Returns the batch's summed loss."""
-        total = 0.0
+        up to the whole batch's. Returns the batch's summed loss and the padded frames run."""
+        total, padded = 0.0, 0
         for rows in self._parts(batch):
             part = _trimmed(batch, torch.tensor(rows, device=batch.items.device))
             if BEFORE_FORWARD is not None:
@@ -219,7 +219,8 @@ class TranslationModule(L.LightningModule):
             smoothed, _ = self._loss_sums(part, self.config.train.label_smoothing)
             self.manual_backward(smoothed / tokens)
             total += float(smoothed.detach())
-        return total
+            padded += part.frame_mask.numel()
+        return total, padded
 
     def training_step(self, batch: Batch, batch_index: int) -> None:
         if self.config.augment.enabled:
@@ -230,7 +231,7 @@ class TranslationModule(L.LightningModule):
         while True:
             optimizer.zero_grad(set_to_none=True)
             try:
-                loss_sum = self._backward_in_parts(batch, tokens)
+                loss_sum, padded = self._backward_in_parts(batch, tokens)
                 break
             except torch.OutOfMemoryError:
                 if self.micro_batches >= len(batch.items):
@@ -262,7 +263,7 @@ class TranslationModule(L.LightningModule):
             train_tokens=tokens,
             train_clips=len(batch.items),
             train_frames=float(batch.frame_mask.sum()),
-            train_padded=batch.frame_mask.numel(),
+            train_padded=padded,  # frames the model ran, padding included
         )
         self.log("loss", loss_sum / max(tokens, 1), prog_bar=True, batch_size=len(batch.items))
 
