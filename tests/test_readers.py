@@ -23,6 +23,7 @@ from sign2text.readers.arrays import read_arrays
 from sign2text.readers.base import Clip, InputError
 from sign2text.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.readers.pose_file import read_pose_file, read_pose_info
+from sign2text.textfix import repair
 
 
 def _as_pose_format_reads(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
@@ -253,7 +254,7 @@ def test_dgs_pose_folder_prepares_and_round_trips(tmp_path: Path) -> None:
             folder = "test" if split == "test" else "train"
             path = root / folder / f"{entry.name}_original.pose"
             document = json.loads((root / folder / f"{entry.name}_metadata.json").read_text())
-            assert entry.sentence == document["sentence"]["english"]
+            assert entry.sentence == repair(document["sentence"]["english"])  # ‘ -> '
             np.testing.assert_array_equal(data.keypoints(i), read_pose_file(path).stacked())
 
     german = prepare_pose_folder(root, tmp_path / "de", language="german", progress=False)
