@@ -29,3 +29,9 @@ def test_auto_precision_follows_the_hardware(monkeypatch: pytest.MonkeyPatch, fa
     monkeypatch.setattr(runtime, "cpu_has_fast_bf16", lambda: fast)
     assert runtime.resolve_precision("auto") == ("bf16-mixed" if fast else "32-true")
     assert runtime.resolve_precision("32-true") == "32-true"  # an explicit choice stays
+
+
+def test_micro_frames_auto_means_parts_on_a_cpu_and_whole_batches_on_a_gpu() -> None:
+    assert runtime.resolve_micro_frames(0, on_gpu=False) == runtime.CPU_MICRO_FRAMES
+    assert runtime.resolve_micro_frames(0, on_gpu=True) == 0  # whole batches
+    assert runtime.resolve_micro_frames(4096, on_gpu=True) == 4096  # an explicit budget stays

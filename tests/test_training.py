@@ -18,6 +18,7 @@ from sign2text.dataset import collate
 from sign2text.runs import run_status
 
 REPO = Path(__file__).resolve().parents[1]
+WHOLE_BATCHES = "train.micro_frames=1000000"
 
 
 def _config(prepared: Path, *extra: str) -> configuration.Config:
@@ -55,7 +56,7 @@ def _gradients(module: training.TranslationModule, batch) -> list[torch.Tensor]:
 
 
 def test_micro_batches_add_up_to_the_whole_batch_gradient(random_prepared: Path) -> None:
-    module = training.TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=0"))
+    module = training.TranslationModule(*_module_inputs(random_prepared, WHOLE_BATCHES))
     batch = collate([module.data.train[i] for i in range(8)])
     torch.manual_seed(0)
     module.eval()  # no dropout: the same function in every part
@@ -68,7 +69,7 @@ def test_micro_batches_add_up_to_the_whole_batch_gradient(random_prepared: Path)
 def test_length_sorted_parts_stay_in_budget_and_give_the_whole_batch_gradient(
     random_prepared: Path,
 ) -> None:
-    module = training.TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=0"))
+    module = training.TranslationModule(*_module_inputs(random_prepared, WHOLE_BATCHES))
     batch = collate([module.data.train[i] for i in range(8)])
     module.eval()
     whole = _gradients(module, batch)

@@ -86,7 +86,7 @@ class TrainConfig:
     batch_size: int = 32
     batch_frames: int = 0
     bucketing: bool = False
-    micro_frames: int = 2048
+    micro_frames: int = 0
     lr: float = 1e-4
     weight_decay: float = 1e-4
     betas: tuple[float, float] = (0.9, 0.98)
@@ -218,7 +218,7 @@ def validate(config: Config) -> Config:
         (t.lr > 0, f"train.lr ({t.lr}) must be positive"),
         (t.batch_size >= 1, f"train.batch_size ({t.batch_size}) must be at least 1"),
         (t.batch_frames >= 0, "train.batch_frames must be 0 (no frame budget) or positive"),
-        (t.micro_frames >= 0, "train.micro_frames must be 0 (whole batches) or positive"),
+        (t.micro_frames >= 0, "train.micro_frames must be 0 (auto) or positive"),
         (t.epochs >= 1, f"train.epochs ({t.epochs}) must be at least 1"),
         (0.0 <= t.label_smoothing < 1.0, "train.label_smoothing must be in [0, 1)"),
         (

@@ -10,6 +10,7 @@ import torch
 log = logging.getLogger(__name__)
 
 CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # CPUs whose bf16 matmuls beat fp32
+CPU_MICRO_FRAMES = 2048  # padded frames per part of a batch on a CPU (BENCHMARKS.md)
 
 
 def cpu_has_fast_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
@@ -36,6 +37,17 @@ def resolve_precision(precision: str, accelerator: str = "auto") -> str:
     if on_gpu:
         return "bf16-mixed" if torch.cuda.is_bf16_supported() else "32-true"
     return "bf16-mixed" if cpu_has_fast_bf16() else "32-true"
+
+
+def resolve_micro_frames(micro_frames: int, on_gpu: bool) -> int:
+    """`train.micro_frames` with 0 (auto) replaced: parts of CPU_MICRO_FRAMES padded frames on
+    a CPU, where compute grows with the frames run and padding is waste; whole batches on a
+    GPU, where steps of this size are bound by kernel launches (../shared/FINDINGS.md) and
+    more, smaller parts would cost more than the padding they save. The result 0 means whole
+    batches."""
+    if micro_frames > 0:
+        return micro_frames
+    return 0 if on_gpu else CPU_MICRO_FRAMES
 
 
 def configure_kernels() -> None:

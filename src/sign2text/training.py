@@ -47,7 +47,7 @@ from sign2text.health import assess
 from sign2text.layouts import Layout
 from sign2text.metrics import corpus_scores
 from sign2text.model import Translator, count_parameters
-from sign2text.runtime import configure_kernels, resolve_precision
+from sign2text.runtime import configure_kernels, resolve_micro_frames, resolve_precision
 from sign2text.tokenizer import PAD, Tokenizer
 
 log = logging.getLogger(__name__)
@@ -195,11 +195,11 @@ class TranslationModule(L.LightningModule):
 
     def _parts(self, batch: Batch) -> list[list[int]]:
         """The rows of `batch` in the parts it runs in: sorted by length and cut into parts of
-        at most `train.micro_frames` padded frames (0: the whole batch), each cut again into
+        at most `train.micro_frames` padded frames (`resolve_micro_frames`), each cut again into
         `micro_batches` pieces after running out of memory."""
         lengths = batch.frame_mask.sum(dim=1).tolist()
         order = sorted(range(len(lengths)), key=lengths.__getitem__)
-        budget = self.config.train.micro_frames
+        budget = resolve_micro_frames(self.config.train.micro_frames, self.device.type == "cuda")
         groups = cut_by_frames(order, lengths, len(order), budget) if budget else [order]
         parts = []
         for group in groups:
