@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from sign2text.incremental import Stepper, stepper
 from sign2text.model import Translator
 from sign2text.tokenizer import BOS, EOS, PAD
 
@@ -25,11 +26,9 @@ def length_limits(memory_padding: torch.Tensor, ratio: float, extra: int, cap: i
     return (lengths.float() * ratio).long().add(extra).clamp(max=cap)
 
 
-def _next_log_probs(
-    model: Translator, memory: torch.Tensor, padding: torch.Tensor, tokens: torch.Tensor
-) -> torch.Tensor:
+def _next_log_probs(decoder: Stepper, tokens: torch.Tensor) -> torch.Tensor:
     """Log-probabilities of the next token after `tokens` (N, L): (N, V); never <pad>/<s>."""
-    logits = model.decode(memory, padding, tokens)[:, -1].float()  # (N, V)
+    logits = decoder.step(tokens).float()  # (N, V)
     logits[:, PAD] = -torch.inf
     logits[:, BOS] = -torch.inf
     return torch.log_softmax(logits, dim=-1)
@@ -76,8 +75,9 @@ def greedy(
     batch = memory.shape[0]
     tokens = torch.full((batch, 1), BOS, dtype=torch.long, device=memory.device)  # (B, 1)
     finished = torch.zeros(batch, dtype=torch.bool, device=memory.device)
+    decoder = stepper(model, memory, memory_padding)
     for step in range(int(limits.max())):
-        log_probs = _next_log_probs(model, memory, memory_padding, tokens)  # (B, V)
+        log_probs = _next_log_probs(decoder, tokens)  # (B, V)
         _ban_repeats(log_probs, tokens, no_repeat_ngram)
         next_token = log_probs.argmax(dim=-1)  # (B,)
         next_token = torch.where(finished, PAD, next_token)
@@ -116,9 +116,10 @@ def beam_search(
     ended: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch)]
     done = [False] * batch
     limit = limits.tolist()
+    decoder = stepper(model, memory, memory_padding)
 
     for step in range(int(limits.max())):
-        log_probs = _next_log_probs(model, memory, memory_padding, tokens)  # (B*K, V)
+        log_probs = _next_log_probs(decoder, tokens)  # (B*K, V)
         _ban_repeats(log_probs, tokens, options.no_repeat_ngram)
         vocab = log_probs.shape[1]
         candidates = (scores.view(-1, 1) + log_probs).view(batch, k * vocab)
@@ -150,6 +151,7 @@ def beam_search(
         if all(done):
             break
         rows = torch.tensor(keep_rows, device=tokens.device)
+        decoder.reorder(rows)
         tokens = torch.cat(
             [tokens[rows], torch.tensor(keep_words, device=tokens.device)[:, None]], dim=1
         )
