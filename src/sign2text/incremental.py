@@ -4,7 +4,8 @@ Decoding with `Translator.decode` recomputes every earlier position through ever
 each step. Here each step runs only the newest position: its self-attention reads the cached
 inputs of the earlier positions (after each layer's first norm: what that layer's keys and
 values are computed from), which gives the same result, since with the causal mask an
-earlier position never sees a later one. Mirrors `nn.TransformerDecoderLayer` with
+earlier position never sees a later one; its cross-attention reads the memory's keys and
+values, projected once per decoding. Mirrors `nn.TransformerDecoderLayer` with
 `norm_first=True` in evaluation mode (no dropout).
 """
 
@@ -14,6 +15,8 @@ import math
 from typing import Protocol
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from sign2text.model import Translator, sinusoids
 
@@ -26,7 +29,9 @@ class Stepper(Protocol):
         ...
 
     def reorder(self, rows: torch.Tensor) -> None:
-        """Keep rows `rows` (N,) of the state, in this order: beam search picks its beams."""
+        """Keep rows `rows` (N,) of the state, in this order: beam search picks its beams.
+        Rows move only among rows with the same memory (the beams of one clip), so the
+        memory's own rows never need reordering."""
         ...
 
 
@@ -40,14 +45,45 @@ class FullPrefix:
         return self.model.decode(self.memory, self.padding, tokens)[:, -1]
 
     def reorder(self, rows: torch.Tensor) -> None:
-        """Memory rows of one clip are identical; beams never move between clips."""
+        """Nothing to reorder: the prefix comes with every step."""
+
+
+class _MemoryAttention:
+    """One layer's cross-attention with the memory's keys and values projected once: they
+    are the same at every step (`nn.MultiheadAttention` would project them again each time)."""
+
+    def __init__(
+        self, attention: nn.MultiheadAttention, memory: torch.Tensor, padding: torch.Tensor
+    ) -> None:
+        self.heads = attention.num_heads
+        d = attention.embed_dim
+        w_q, w_k, w_v = attention.in_proj_weight.split(d)
+        b_q, b_k, b_v = attention.in_proj_bias.split(d)
+        self.query, self.out = (w_q, b_q), attention.out_proj
+        self.keys = self._heads(F.linear(memory, w_k, b_k))  # (N, H, S, d/H)
+        self.values = self._heads(F.linear(memory, w_v, b_v))
+        self.allowed = ~padding[:, None, None, :]  # (N, 1, 1, S): True = attend
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        n, length, d = x.shape
+        return x.view(n, length, self.heads, d // self.heads).transpose(1, 2)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (N, 1, d) -> (N, 1, d)."""
+        q = self._heads(F.linear(x, *self.query))
+        out = F.scaled_dot_product_attention(q, self.keys, self.values, attn_mask=self.allowed)
+        return self.out(out.transpose(1, 2).reshape(x.shape))
 
 
 class Incremental:
     """A `Translator`'s decoder with a per-layer cache of earlier positions."""
 
     def __init__(self, model: Translator, memory: torch.Tensor, padding: torch.Tensor):
-        self.model, self.memory, self.padding = model, memory, padding
+        self.model = model
+        self.cross = [
+            _MemoryAttention(layer.multihead_attn, memory, padding)
+            for layer in model.decoder.layers
+        ]
         self.cache: list[torch.Tensor] = []  # per layer: (N, t, d) normed inputs so far
         self.length = 0
 
@@ -65,13 +101,7 @@ class Incremental:
             else:
                 self.cache[i] = seen
             h = h + layer.self_attn(x, seen, seen, need_weights=False)[0]
-            x = layer.norm2(h)
-            h = (
-                h
-                + layer.multihead_attn(
-                    x, self.memory, self.memory, key_padding_mask=self.padding, need_weights=False
-                )[0]
-            )
+            h = h + self.cross[i](layer.norm2(h))
             h = h + layer.linear2(layer.activation(layer.linear1(layer.norm3(h))))
         if model.decoder.norm is not None:
             h = model.decoder.norm(h)
@@ -79,7 +109,7 @@ class Incremental:
         return model.output(h[:, 0])
 
     def reorder(self, rows: torch.Tensor) -> None:
-        self.cache = [c[rows] for c in self.cache]
+        self.cache = [c[rows] for c in self.cache]  # the memory's rows stay: see `Stepper`
 
 
 def stepper(model: torch.nn.Module, memory: torch.Tensor, padding: torch.Tensor) -> Stepper:
