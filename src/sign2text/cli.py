@@ -171,14 +171,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(f"run folder: {run_dir}")
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    hours, rest = divmod(int(seconds), 3600)
-    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
-
-
 def cmd_status(args: argparse.Namespace) -> None:
+    from sign2text.durations import format_duration
     from sign2text.runs import find_runs, run_status
 
     runs = [Path(r) for r in args.runs] if args.runs else find_runs("runs")
@@ -189,7 +183,8 @@ def cmd_status(args: argparse.Namespace) -> None:
         s = run_status(run_dir)
         last = ", ".join(f"{k} {v:.4g}" for k, v in s.last.items() if k != "epoch") or "-"
         best = ", ".join(f"{k} {v:.4g}" for k, v in s.best.items()) or "-"
-        print(f"{run_dir}: {s.state}, epoch {s.epoch}/{s.epochs}, ETA {_duration(s.eta_seconds)}")
+        eta = format_duration(s.eta_seconds)
+        print(f"{run_dir}: {s.state}, epoch {s.epoch}/{s.epochs}, ETA {eta}")
         print(f"  last: {last}")
         print(f"  best: {best}")
         print(f"  health: {s.health}")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sign2text.config import Config
 from sign2text.dataset import read_meta
+from sign2text.durations import format_duration
 from sign2text.health import Verdict, assess
 
 
@@ -61,11 +62,10 @@ def conclude(full: Config, result: dict[str, Any]) -> QuickResult:
 
 def describe(quick: QuickResult, full: Config) -> str:
     """The verdict as the CLI prints it."""
-    hours, rest = divmod(quick.full_run_seconds, 3600)
     lines = [f"quick test verdict: {quick.verdict.status.upper()}"]
     lines += [f"  - {reason}" for reason in quick.verdict.reasons]
     lines.append(
-        f"estimated full run: {int(hours)} h {rest / 60:.0f} min for "
+        f"estimated full run: {format_duration(quick.full_run_seconds)} for "
         f"{full.train.epochs} epochs of {quick.full_clips:,} clips on this machine "
         f"(measured on {quick.quick_clips:,} clips)"
     )
