@@ -40,12 +40,25 @@ def _module_inputs(prepared: Path, *extra: str) -> tuple[configuration.Config, t
     return config, training.load_data(config)
 
 
-def _cli(*args: str, cwd: Path) -> list[str]:
+def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "sign2text", *args]
 
 
 def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+
+def _run(*args: str, cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """`sign2text ARGS` in a new process, its output captured."""
+    return subprocess.run(
+        _cli(*args), cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _train_args(run_dir: Path, overrides: list[str], *flags: str) -> list[str]:
+    return ["train", "--run-dir", str(run_dir), *flags] + [
+        a for o in overrides for a in ("--set", o)
+    ]
 
 
 def _gradients(module: training.TranslationModule, batch) -> list[torch.Tensor]:
@@ -120,12 +133,12 @@ def test_kill_9_at_random_moments_then_resume(random_prepared: Path, tmp_path: P
         "train.early_stopping_patience=100",
         "train.checkpoint_minutes=0.002",
     ]
-    base = ["train", "--run-dir", str(run_dir)] + [a for o in overrides for a in ("--set", o)]
+    base = _train_args(run_dir, overrides)
     rng = random.Random(0)
     for attempt in range(4):
         command = base if attempt == 0 else ["train", "--resume", str(run_dir)]
         process = subprocess.Popen(
-            _cli(*command, cwd=tmp_path),
+            _cli(*command),
             cwd=tmp_path,
             env=_env(),
             stdout=subprocess.DEVNULL,
@@ -135,13 +148,7 @@ def test_kill_9_at_random_moments_then_resume(random_prepared: Path, tmp_path: P
         process.send_signal(signal.SIGKILL)
         process.wait()
         _all_checkpoints_load(run_dir)
-    finished = subprocess.run(
-        _cli("train", "--resume", str(run_dir), cwd=tmp_path),
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-    )
+    finished = _run("train", "--resume", str(run_dir), cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr[-2000:]
     history = json.loads((run_dir / "history.json").read_text())
     assert history["epoch"] == list(range(1, 9))
@@ -160,13 +167,8 @@ def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: 
         "train.epochs=200",
         "train.early_stopping_patience=1000",
     ]
-    args = ["train", "--run-dir", str(run_dir), "--background"] + [
-        a for o in overrides for a in ("--set", o)
-    ]
     started = time.monotonic()
-    launched = subprocess.run(
-        _cli(*args, cwd=tmp_path), cwd=tmp_path, env=_env(), capture_output=True, text=True
-    )
+    launched = _run(*_train_args(run_dir, overrides, "--background"), cwd=tmp_path)
     assert launched.returncode == 0 and "background" in launched.stdout
     assert time.monotonic() - started < 20  # returns at once, not after 200 epochs
     deadline = time.monotonic() + 60
@@ -174,13 +176,7 @@ def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: 
         time.sleep(0.5)
     status = run_status(run_dir)
     assert status.state == "running" and status.epochs == 200 and status.eta_seconds
-    stopped = subprocess.run(
-        _cli("stop", str(run_dir), cwd=tmp_path),
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-    )
+    stopped = _run("stop", str(run_dir), cwd=tmp_path)
     assert "stopped" in stopped.stdout
     status = run_status(run_dir)
     assert status.state == "stopped" and status.epoch >= 2
@@ -195,17 +191,8 @@ def test_two_process_ddp_ends_with_identical_weights(random_prepared: Path, tmp_
         "train.batch_size=4",
         "train.epochs=2",
     ]
-    args = ["train", "--run-dir", str(run_dir), "--accelerator", "cpu", "--devices", "2"] + [
-        a for o in overrides for a in ("--set", o)
-    ]
-    result = subprocess.run(
-        _cli(*args, cwd=tmp_path),
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    args = _train_args(run_dir, overrides, "--accelerator", "cpu", "--devices", "2")
+    result = _run(*args, cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     digests = {}
     for line in (run_dir / "train.log").read_text().splitlines():
