@@ -35,3 +35,16 @@ def test_micro_frames_auto_means_parts_on_a_cpu_and_whole_batches_on_a_gpu() -> 
     assert runtime.resolve_micro_frames(0, on_gpu=False) == runtime.CPU_MICRO_FRAMES
     assert runtime.resolve_micro_frames(0, on_gpu=True) == 0  # whole batches
     assert runtime.resolve_micro_frames(4096, on_gpu=True) == 4096  # an explicit budget stays
+
+
+def test_on_cuda_cudnn_attention_goes_off_and_tf32_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    torch = runtime.torch
+    before = (torch.backends.cuda.cudnn_sdp_enabled(), torch.get_float32_matmul_precision())
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    try:
+        runtime.configure_kernels()
+        assert not torch.backends.cuda.cudnn_sdp_enabled()
+        assert torch.get_float32_matmul_precision() == "high"
+    finally:
+        torch.backends.cuda.enable_cudnn_sdp(before[0])
+        torch.set_float32_matmul_precision(before[1])
