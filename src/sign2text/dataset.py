@@ -189,15 +189,15 @@ def collate(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Batch:
 
 
 def cut_by_frames(order: Sequence[int], lengths: Sequence[int], clips: int, frames: int) -> list:
-    """`order` (clip positions) cut into consecutive groups of at most `clips` clips and at most
-    `frames` padded frames (clips x longest clip); a clip longer than `frames` is a group of
-    its own. Groups are slices of `order`, of its type."""
+    """`order` (clip positions) cut into consecutive groups of at most `clips` clips and, when
+    `frames` > 0, at most `frames` padded frames (clips x longest clip); a clip longer than
+    `frames` is a group of its own. Groups are slices of `order`, of its type."""
     groups, start, longest = [], 0, 0
     for end, position in enumerate(order):
         length = int(lengths[position])
         longest = max(longest, length)
         count = end - start + 1
-        if end > start and (count > clips or count * longest > frames):
+        if end > start and (count > clips or 0 < frames < count * longest):
             groups.append(order[start:end])
             start, longest = end, length
     if len(order):
@@ -251,8 +251,6 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     def _cut(self, order: np.ndarray) -> list[np.ndarray]:
         """`order` cut into consecutive batches within the clip and frame limits."""
-        if not self.max_frames:
-            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         return cut_by_frames(order, self.lengths, self.batch_size, self.max_frames)
 
     def _all_batches(self) -> list[np.ndarray]:

@@ -200,7 +200,7 @@ class TranslationModule(L.LightningModule):
         lengths = batch.frame_mask.sum(dim=1).tolist()
         order = sorted(range(len(lengths)), key=lengths.__getitem__)
         budget = resolve_micro_frames(self.config.train.micro_frames, self.device.type == "cuda")
-        groups = cut_by_frames(order, lengths, len(order), budget) if budget else [order]
+        groups = cut_by_frames(order, lengths, len(order), budget)  # budget 0: one group
         parts = []
         for group in groups:
             step = math.ceil(len(group) / self.micro_batches)

@@ -82,8 +82,7 @@ def _person_values(path: str, person: dict) -> list[float]:
 def _parse_frame(path: str) -> list[dict]:
     """All people of one frame file, as parsed (their values are checked by the caller)."""
     try:
-        with open(path, "rb") as handle:
-            document = orjson.loads(handle.read())
+        document = orjson.loads(_read_bytes(path))
         people = document["people"]
     except orjson.JSONDecodeError as error:
         raise InputError(
