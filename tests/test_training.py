@@ -89,8 +89,8 @@ def test_length_sorted_parts_stay_in_budget_and_give_the_whole_batch_gradient(
     parted = training.TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=24"))
     parted.model.load_state_dict(module.model.state_dict())
     parted.eval()
-    parts = parted._parts(batch)
     lengths = batch.frame_mask.sum(dim=1).tolist()
+    parts = parted._parts(lengths)
     order = [i for part in parts for i in part]
     assert sorted(order) == list(range(8)) and len(parts) > 1
     assert [lengths[i] for i in order] == sorted(lengths)  # parts of similar length

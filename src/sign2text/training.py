@@ -117,18 +117,15 @@ def _rows(batch: Batch, rows: slice) -> Batch:
     )
 
 
-def _trimmed(batch: Batch, rows: torch.Tensor) -> Batch:
-    """Rows of `batch`, without the frames and token positions that are padding in all."""
-    frame_mask = batch.frame_mask[rows]
-    tokens_out = batch.tokens_out[rows]
-    frames = int(frame_mask.sum(dim=1).max())
-    words = int((tokens_out != PAD).sum(dim=1).max())
+def _trimmed(batch: Batch, rows: list[int], frames: int, words: int) -> Batch:
+    """Rows `rows` of `batch`, cut to their longest clip (`frames`) and sentence (`words`)."""
+    index = torch.tensor(rows, device=batch.items.device)
     return Batch(
-        batch.keypoints[rows, :frames],
-        frame_mask[:, :frames],
-        batch.tokens_in[rows, :words],
-        tokens_out[:, :words],
-        batch.items[rows],
+        batch.keypoints[index, :frames],
+        batch.frame_mask[index, :frames],
+        batch.tokens_in[index, :words],
+        batch.tokens_out[index, :words],
+        batch.items[index],
     )
 
 
@@ -193,11 +190,11 @@ class TranslationModule(L.LightningModule):
     def on_train_batch_end(self, outputs: Any, batch: Batch, batch_index: int) -> None:
         self._batch_clock = time.perf_counter()
 
-    def _parts(self, batch: Batch) -> list[list[int]]:
-        """The rows of `batch` in the parts it runs in: sorted by length and cut into parts of
-        at most `train.micro_frames` padded frames (`resolve_micro_frames`), each cut again into
-        `micro_batches` pieces after running out of memory."""
-        lengths = batch.frame_mask.sum(dim=1).tolist()
+    def _parts(self, lengths: list[int]) -> list[list[int]]:
+        """The rows of a batch of clips of `lengths` frames in the parts it runs in: sorted by
+        length and cut into parts of at most `train.micro_frames` padded frames
+        (`resolve_micro_frames`), each cut again into `micro_batches` pieces after running out
+        of memory."""
         order = sorted(range(len(lengths)), key=lengths.__getitem__)
         budget = resolve_micro_frames(self.config.train.micro_frames, self.device.type == "cuda")
         groups = cut_by_frames(order, lengths, len(order), budget)  # budget 0: one group
@@ -212,8 +209,11 @@ class TranslationModule(L.LightningModule):
         clip and sentence, the loss divided by the whole batch's `tokens`: the gradients add
         up to the whole batch's. Returns the batch's summed loss and the padded frames run."""
         total, padded = 0.0, 0
-        for rows in self._parts(batch):
-            part = _trimmed(batch, torch.tensor(rows, device=batch.items.device))
+        lengths = batch.frame_mask.sum(dim=1).tolist()  # one device sync each, not per part
+        words = (batch.tokens_out != PAD).sum(dim=1).tolist()
+        for rows in self._parts(lengths):
+            longest = max(lengths[r] for r in rows)
+            part = _trimmed(batch, rows, longest, max(words[r] for r in rows))
             if BEFORE_FORWARD is not None:
                 BEFORE_FORWARD(len(part.items))
             smoothed, _ = self._loss_sums(part, self.config.train.label_smoothing)
