@@ -4,9 +4,12 @@ Builds How2Sign-shaped prepared data (random keypoints, How2Sign's clip lengths)
 one epoch of batches, with no model, through
 - the naive loader: a plain Dataset that copies each clip out of the prepared array and picks
   its points with a list index, random batches of 32, one process;
-- sign2text's loader: `TranslationDataset` + `BucketBatchSampler` + `collate` in a
-  `DataLoader` with `--workers` processes (pinned memory when a GPU is present), the same
-  random batches (training's default; the length-sorted parts are cut on the device).
+- sign2text's loader as training uses it: `TranslationDataset` + `BucketBatchSampler` +
+  `collate_packed` (clips end to end, unpadded) in a `DataLoader` with `--workers`
+  processes (pinned memory when a GPU is present), padded after the copy to the device; the
+  same random batches (training's default; the length-sorted parts are cut on the device);
+- the same with batches padded in the loader (`collate`): what workers hand over then is
+  mostly padding.
 Medians over repeats, clips per second, against the rates at which a model consumes clips:
 this machine's measured V2 training rate (`--model-rate`, from train_throughput.py) and the
 H100 fast-path rate in ../shared/FINDINGS.md.
@@ -32,9 +35,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import how2sign_like_prepared, machine, peak_rss_mib, table
 from sign2text.dataset import (
     BucketBatchSampler,
+    PackedBatch,
     PreparedSplit,
     TranslationDataset,
     collate,
+    collate_packed,
     load_tokenizer,
 )
 
@@ -58,10 +63,12 @@ class NaiveDataset(Dataset):
 
 
 def _epoch_rate(loader: DataLoader, clips: int) -> float:
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     started = time.perf_counter()
     for batch in loader:
-        if torch.cuda.is_available():
-            batch.to("cuda")
+        batch = batch.to(device)
+        if isinstance(batch, PackedBatch):
+            batch.padded()  # what training does after the copy
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     return clips / (time.perf_counter() - started)
@@ -81,28 +88,34 @@ def main() -> None:
         tokenizer = load_tokenizer(prepared, "word", 8000)
         dataset = TranslationDataset(split, tokenizer, list(range(137)), 512, 64)
         cuda = torch.cuda.is_available()
-        loaders = {
-            "naive: random batches of 32, one process": DataLoader(
-                NaiveDataset(split, dataset.targets),
-                batch_sampler=BucketBatchSampler(dataset.lengths, 32, bucket=False),
-                collate_fn=collate,
-            ),
-            f"sign2text: random batches of 32, {args.workers} workers"
-            + (", pinned" if cuda else ""): DataLoader(
+        pinned = ", pinned" if cuda else ""
+
+        def loader(dataset: Dataset, collate_fn: object, workers: int) -> DataLoader:
+            return DataLoader(
                 dataset,
                 batch_sampler=BucketBatchSampler(dataset.lengths, 32, bucket=False),
-                collate_fn=collate,
-                num_workers=args.workers,
+                collate_fn=collate_fn,
+                num_workers=workers,
                 pin_memory=cuda,
-                persistent_workers=args.workers > 0,
-                prefetch_factor=4 if args.workers else None,
+                persistent_workers=workers > 0,
+                prefetch_factor=4 if workers else None,
+            )
+
+        naive = NaiveDataset(split, dataset.targets)
+        naive.lengths = dataset.lengths
+        loaders = {
+            "naive: random batches of 32, padded, one process": loader(naive, collate, 0),
+            "sign2text: padded in the loader, one process": loader(dataset, collate, 0),
+            f"sign2text: padded in the loader, {args.workers} workers{pinned}": loader(
+                dataset, collate, args.workers
+            ),
+            "sign2text: unpadded, padded after the copy, one process": loader(
+                dataset, collate_packed, 0
+            ),
+            f"sign2text: unpadded, padded after the copy, {args.workers} workers{pinned}": (
+                loader(dataset, collate_packed, args.workers)
             ),
         }
-        loaders["sign2text: random batches of 32, one process"] = DataLoader(
-            dataset,
-            batch_sampler=BucketBatchSampler(dataset.lengths, 32, bucket=False),
-            collate_fn=collate,
-        )
         rates: dict[str, list[float]] = {name: [] for name in loaders}
         for _ in range(args.repeats):
             for name, loader in loaders.items():

@@ -65,3 +65,31 @@ def test_without_bucketing_batches_follow_the_shuffled_order() -> None:
     assert sorted(i for b in plain for i in b) == list(range(640))
     assert all(len(b) == 32 for b in plain)
     assert spread(plain) > 10 * spread(bucketed)
+
+
+def test_packed_batches_pad_to_the_same_batch_as_padding_each_clip() -> None:
+    import torch
+
+    from sign2text.dataset import collate_packed
+
+    generator = torch.Generator().manual_seed(0)
+    lengths, words = [7, 1, 12, 4], [3, 5, 1, 2]
+    samples = [
+        (torch.randn(n, 6, 3, generator=generator), torch.arange(2, 2 + w), i)
+        for i, (n, w) in enumerate(zip(lengths, words, strict=True))
+    ]
+    packed = collate_packed(samples)
+    assert packed.frames.shape == (sum(lengths), 6, 3)  # no padding is handed over
+    batch = packed.padded()
+    assert batch.keypoints.shape == (4, 12, 6, 3)
+    for row, (clip, ids, item) in enumerate(samples):
+        n = len(clip)
+        assert torch.equal(batch.keypoints[row, :n], clip)
+        assert not batch.keypoints[row, n:].any()
+        assert batch.frame_mask[row].tolist() == [True] * n + [False] * (12 - n)
+        assert batch.tokens_out[row, : len(ids) + 1].tolist() == [*ids.tolist(), EOS]
+        assert int(batch.items[row]) == item
+    moved = packed.to("cpu")
+    assert isinstance(moved, type(packed)) and torch.equal(
+        moved.padded().keypoints, batch.keypoints
+    )

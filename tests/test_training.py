@@ -201,3 +201,19 @@ def test_two_process_ddp_ends_with_identical_weights(random_prepared: Path, tmp_
             digests[words[words.index("rank") + 1]] = words[-1]
     assert set(digests) == {"0", "1"}
     assert digests["0"] == digests["1"]
+
+
+def test_training_loaders_hand_over_unpadded_clips_padded_after_transfer(
+    random_prepared: Path,
+) -> None:
+    from sign2text.dataset import PackedBatch
+
+    config, data = _module_inputs(random_prepared, WHOLE_BATCHES)
+    module = training.TranslationModule(config, data)
+    train_loader, _ = training._loaders(config, data)
+    packed = next(iter(train_loader))
+    assert isinstance(packed, PackedBatch)
+    batch = module.on_after_batch_transfer(packed, 0)
+    expected = collate([data.train[int(i)] for i in packed.items])
+    for name in ("keypoints", "frame_mask", "tokens_in", "tokens_out", "items"):
+        assert torch.equal(getattr(batch, name), getattr(expected, name)), name

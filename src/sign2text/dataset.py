@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import torch
@@ -143,8 +144,23 @@ class TranslationDataset(Dataset):
         return torch.from_numpy(np.ascontiguousarray(clip)), torch.tensor(self.targets[item]), item
 
 
+class Tensors:
+    """Moving and pinning for a dataclass whose fields are all tensors."""
+
+    def _map(self, move: Callable[[torch.Tensor], torch.Tensor]) -> Self:
+        return type(self)(*(move(getattr(self, f.name)) for f in fields(self)))
+
+    def to(self, device: torch.device | str) -> Self:
+        return self._map(lambda t: t.to(device, non_blocking=True))
+
+    def pin_memory(self) -> Self:
+        """Called by a DataLoader with `pin_memory=True`: page-locked copies, so that the
+        copy to the GPU can overlap computation."""
+        return self._map(torch.Tensor.pin_memory)
+
+
 @dataclass
-class Batch:
+class Batch(Tensors):
     """A padded batch."""
 
     keypoints: torch.Tensor  # (B, T, K, C)
@@ -153,39 +169,51 @@ class Batch:
     tokens_out: torch.Tensor  # (B, L) sentence + </s>
     items: torch.Tensor  # (B,) positions in the dataset
 
-    def to(self, device: torch.device | str) -> Batch:
-        return Batch(
-            *(
-                t.to(device, non_blocking=True)
-                for t in (
-                    self.keypoints,
-                    self.frame_mask,
-                    self.tokens_in,
-                    self.tokens_out,
-                    self.items,
-                )
-            )
-        )
+
+@dataclass
+class PackedBatch(Tensors):
+    """A batch whose clips are stored end to end, unpadded: what loader workers hand over
+    and what is copied to the device (padding, often most of a random batch, is added there
+    by `padded`). Sentences are small and come padded."""
+
+    frames: torch.Tensor  # (sum of lengths, K, C)
+    lengths: torch.Tensor  # (B,) frames per clip
+    tokens_in: torch.Tensor  # (B, L)
+    tokens_out: torch.Tensor  # (B, L)
+    items: torch.Tensor  # (B,)
+
+    def padded(self) -> Batch:
+        """The padded batch, made on whatever device this batch is on."""
+        longest = int(self.lengths.max()) if len(self.lengths) else 0
+        steps = torch.arange(longest, device=self.lengths.device)
+        frame_mask = steps < self.lengths[:, None]  # (B, T), rows filled left to right
+        keypoints = self.frames.new_zeros(len(self.lengths), longest, *self.frames.shape[1:])
+        keypoints[frame_mask] = self.frames
+        return Batch(keypoints, frame_mask, self.tokens_in, self.tokens_out, self.items)
 
 
-def collate(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Batch:
-    """Pad clips to the longest in the batch and sentences likewise."""
-    longest = max(len(clip) for clip, _, _ in samples)
+def collate_packed(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> PackedBatch:
+    """Clips end to end, sentences padded to the longest in the batch."""
     words = max(len(ids) for _, ids, _ in samples) + 1
-    first = samples[0][0]
-    keypoints = torch.zeros(len(samples), longest, *first.shape[1:], dtype=torch.float32)
-    frame_mask = torch.zeros(len(samples), longest, dtype=torch.bool)
     tokens_in = torch.full((len(samples), words), PAD, dtype=torch.long)
     tokens_out = torch.full((len(samples), words), PAD, dtype=torch.long)
-    for row, (clip, ids, _) in enumerate(samples):
-        keypoints[row, : len(clip)] = clip
-        frame_mask[row, : len(clip)] = True
+    for row, (_, ids, _) in enumerate(samples):
         tokens_in[row, 0] = BOS
         tokens_in[row, 1 : len(ids) + 1] = ids
         tokens_out[row, : len(ids)] = ids
         tokens_out[row, len(ids)] = EOS
-    items = torch.tensor([item for _, _, item in samples])
-    return Batch(keypoints, frame_mask, tokens_in, tokens_out, items)
+    return PackedBatch(
+        torch.cat([clip for clip, _, _ in samples]).float(),
+        torch.tensor([len(clip) for clip, _, _ in samples]),
+        tokens_in,
+        tokens_out,
+        torch.tensor([item for _, _, item in samples]),
+    )
+
+
+def collate(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Batch:
+    """Pad clips to the longest in the batch and sentences likewise."""
+    return collate_packed(samples).padded()
 
 
 def cut_by_frames(order: Sequence[int], lengths: Sequence[int], clips: int, frames: int) -> list:

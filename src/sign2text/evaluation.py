@@ -16,7 +16,12 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from sign2text import atomic, checkpoint
-from sign2text.dataset import BucketBatchSampler, PreparedSplit, TranslationDataset, collate
+from sign2text.dataset import (
+    BucketBatchSampler,
+    PreparedSplit,
+    TranslationDataset,
+    collate_packed,
+)
 from sign2text.decoding import SearchOptions, length_limits, search
 from sign2text.features import Anchors, model_input
 from sign2text.metrics import bootstrap_interval, corpus_scores
@@ -79,11 +84,11 @@ def decode_dataset(
     model, config = loaded.model, loaded.config
     anchors = Anchors.of(loaded.layout)
     sampler = BucketBatchSampler(lengths, batch_size, shuffle=False)
-    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_packed)
     hypotheses: dict[int, str] = {}
     nll, tokens = 0.0, 0
     for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
-        batch = batch.to(device)
+        batch = batch.to(device).padded()  # padding made on the device
         features = model_input(batch.keypoints, batch.frame_mask, anchors, config.data.normalize)
         memory, padding = model.encode(features, batch.frame_mask)
         logits = model.decode(memory, padding, batch.tokens_in)  # (B, L, V)

@@ -33,9 +33,10 @@ from sign2text.config import Config, TrainConfig
 from sign2text.dataset import (
     Batch,
     BucketBatchSampler,
+    PackedBatch,
     PreparedSplit,
     TranslationDataset,
-    collate,
+    collate_packed,
     cut_by_frames,
     dataset_layout,
     load_tokenizer,
@@ -151,6 +152,11 @@ class TranslationModule(L.LightningModule):
         return model_input(
             batch.keypoints, batch.frame_mask, self.anchors, self.config.data.normalize
         )
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """Loaders hand over clips unpadded (`collate_packed`): less to pass between
+        processes and to copy to the device; the padding is made here, on the device."""
+        return batch.padded() if isinstance(batch, PackedBatch) else batch
 
     def _loss_sums(self, batch: Batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
         """Summed label-smoothed loss and summed plain NLL over the batch's tokens."""
@@ -466,7 +472,7 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 def _loaders(config: Config, data: Data) -> tuple[DataLoader, DataLoader]:
     train = config.train
     common = {
-        "collate_fn": collate,
+        "collate_fn": collate_packed,
         "num_workers": train.num_workers,
         "pin_memory": torch.cuda.is_available(),
         "persistent_workers": train.num_workers > 0,
