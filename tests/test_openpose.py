@@ -51,6 +51,24 @@ def test_keeps_the_central_signer_when_several_people_appear(tmp_path: Path) -> 
     assert clip.coords[1, 0, 0] == pytest.approx(605.0)
 
 
+def test_frames_with_no_person_or_several_are_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sign2text.readers import openpose
+
+    reads: list[str] = []
+    read_bytes = openpose._read_bytes
+    monkeypatch.setattr(
+        openpose, "_read_bytes", lambda path: reads.append(path) or read_bytes(path)
+    )
+    clip_dir = tmp_path / "clip_c"
+    _write_clip(clip_dir, [[_person(600)], [], [_person(50), _person(605)], [_person(600)]])
+    clip, stats = read_openpose_folder(clip_dir)
+    assert (stats.no_person, stats.several_people) == (1, 1)
+    assert clip.coords[2, 0, 0] == pytest.approx(605.0)
+    assert sorted(reads) == sorted(openpose.frame_files(clip_dir))  # each file read once
+
+
 @pytest.mark.parametrize(
     "content, problem",
     [

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -157,12 +158,14 @@ def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, Fr
     extend = flat.extend
     pose, face, left, right = (field for field, _, _ in OPENPOSE_PARTS)
     for i, path in enumerate(files):
-        # Fast path: one person with every part complete. Anything else (or any surprise)
-        # goes through the careful path below, which names the file and the problem.
+        # Fast path: one person with every part complete. Anything else goes through the
+        # careful path below, which names the file and the problem; a frame that parsed
+        # into a list of people (none, several, or one with missing parts) is not re-read.
+        people: Any = None
         try:
-            person = orjson.loads(_read_bytes(path))["people"]
-            if len(person) == 1:
-                person = person[0]
+            people = orjson.loads(_read_bytes(path))["people"]
+            if len(people) == 1:
+                person = people[0]
                 parts = person[pose], person[face], person[left], person[right]
                 if tuple(map(type, parts)) == _LISTS and tuple(map(len, parts)) == _PART_SIZES:
                     extend(parts[0])
@@ -171,8 +174,9 @@ def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, Fr
                     extend(parts[3])
                     continue
         except Exception:  # any surprise: re-read below, with precise messages
-            pass
-        people = _parse_frame(path)
+            people = None
+        if not (isinstance(people, list) and all(isinstance(p, dict) for p in people)):
+            people = _parse_frame(path)
         if len(people) == 1:
             extend(_values(path, people[0]))
             continue
