@@ -21,3 +21,6 @@ $PY benchmarks/data_loading.py --clips "$LOAD_CLIPS" --workers 8 --json "$OUT/lo
     | tee "$OUT/loading.txt"
 $PY benchmarks/beam_decoding.py --clips "$BEAM_CLIPS" --batch-size 64 --json "$OUT/beam.json" \
     | tee "$OUT/beam.txt"
+# Last, as it may take minutes to compile: does torch.compile pay on the GPU?
+$PY benchmarks/compile_check.py --warmup "${COMPILE_WARMUP:-8}" --steps "${COMPILE_STEPS:-20}" \
+    --batch 32 --json "$OUT/compile.json" | tee "$OUT/compile.txt"
