@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, table
+from common import machine, table, write_results
 from sign2text import config as configuration
 from sign2text.decoding import SearchOptions, beam_search
 from sign2text.model import Translator
@@ -109,8 +109,7 @@ def main() -> None:
         f"batch {args.batch_size}"
     )
     print(table(rows))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    write_results(args.json, rows)
 
 
 if __name__ == "__main__":

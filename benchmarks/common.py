@@ -87,3 +87,9 @@ def table(rows: list[dict[str, object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def write_results(path: str | None, rows: list[dict[str, object]], **extra: object) -> None:
+    """The machine, the table's rows and `extra` figures as JSON at `path` (none: nothing)."""
+    if path:
+        Path(path).write_text(json.dumps({"machine": machine(), "rows": rows, **extra}, indent=2))

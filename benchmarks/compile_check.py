@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, peak_rss_mib, table
+from common import machine, peak_rss_mib, table, write_results
 from sign2text import config as configuration
 from sign2text.model import Translator
 from sign2text.presets import resolve
@@ -88,8 +88,7 @@ def main() -> None:
     print(json.dumps(machine()))
     print(f"batch {args.batch}, bf16 {bf16}, lengths {lengths}; peak RSS {peak_rss_mib():,.0f} MiB")
     print(table(rows))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    write_results(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import how2sign_like_prepared, machine, peak_rss_mib, table
+from common import how2sign_like_prepared, machine, peak_rss_mib, table, write_results
 from sign2text.dataset import (
     BucketBatchSampler,
     PackedBatch,
@@ -139,8 +139,7 @@ def main() -> None:
     for name, rate in consumers.items():
         verdict = "loader faster" if ours > rate else "LOADER IS THE BOTTLENECK"
         print(f"{name}: {rate:,.0f} clips/s; best loader / consumer {ours / rate:.1f}x ({verdict})")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    write_results(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, table
+from common import machine, table, write_results
 from sign2text import config as configuration
 from sign2text.prepare import prepare_how2sign
 from sign2text.presets import resolve
@@ -89,10 +89,7 @@ def main() -> None:
     print(table(rows))
     for path, values in seconds.items():
         print(f"{path}: {statistics.mean(values) / args.epochs:.1f} s per epoch (mean of seeds)")
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps({"machine": machine(), "rows": rows, "seconds": seconds}, indent=2)
-        )
+    write_results(args.json, rows, seconds=seconds)
 
 
 if __name__ == "__main__":

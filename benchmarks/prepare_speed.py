@@ -24,7 +24,7 @@ from pathlib import Path
 from pose_format.utils.openpose import load_openpose_directory
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, table
+from common import machine, table, write_results
 from sign2text.prepare import prepare_how2sign
 from sign2text.readers.openpose import read_openpose_folder
 from sign2text.synth import write_dataset
@@ -87,8 +87,7 @@ def main() -> None:
     print(json.dumps(machine()))
     print(f"{len(folders)} How2Sign-sized synthetic clips, {frames:,} frames")
     print(table(rows))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    write_results(args.json, rows)
 
 
 if __name__ == "__main__":

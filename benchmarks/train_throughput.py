@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import how2sign_like_prepared, machine, peak_rss_mib, table
+from common import how2sign_like_prepared, machine, peak_rss_mib, table, write_results
 from sign2text import config as configuration
 from sign2text.dataset import PreparedSplit, collate
 from sign2text.model import sinusoids
@@ -175,12 +175,7 @@ def main() -> None:
     )
     print(table(rows))
     print(f"speed-up: {ratio:.2f}x")
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {"machine": machine(), "rows": rows, "ratio": ratio, "clips": args.clips}, indent=2
-            )
-        )
+    write_results(args.json, rows, ratio=ratio, clips=args.clips)
 
 
 if __name__ == "__main__":
