@@ -217,3 +217,9 @@ def test_training_loaders_hand_over_unpadded_clips_padded_after_transfer(
     expected = collate([data.train[int(i)] for i in packed.items])
     for name in ("keypoints", "frame_mask", "tokens_in", "tokens_out", "items"):
         assert torch.equal(getattr(batch, name), getattr(expected, name)), name
+
+
+def test_waiting_for_data_is_reported_with_the_setting_to_change() -> None:
+    assert training.data_wait_advice(0.05, 2) is None
+    advice = training.data_wait_advice(0.45, 2)
+    assert advice is not None and "45%" in advice and "train.num_workers (now 2)" in advice

@@ -380,6 +380,19 @@ class TranslationModule(L.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
 
+DATA_WAIT_WARNING = 0.2  # share of training time spent waiting for batches
+
+
+def data_wait_advice(share: float, workers: int) -> str | None:
+    """What to change when training waited for data more than DATA_WAIT_WARNING of an epoch."""
+    if share <= DATA_WAIT_WARNING:
+        return None
+    return (
+        f"training waited for data {share:.0%} of this epoch: the loader is the bottleneck; "
+        f"raise train.num_workers (now {workers}) towards the number of free CPU cores"
+    )
+
+
 class RunRecorder(Callback):
     """After every epoch: history.json with health, last and best portable checkpoints."""
 
@@ -409,6 +422,9 @@ class RunRecorder(Callback):
             ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"),
         )
         log.info("health after epoch %d: %s", record["epoch"], verdict.line())
+        advice = data_wait_advice(record["data_wait_share"], self.config.train.num_workers)
+        if advice:
+            log.warning(advice)
         info = {
             "epoch": record["epoch"],
             "metrics": record,
