@@ -15,7 +15,6 @@ How2Sign's 2,357 test clips would take.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, table, write_results
+from common import print_results, write_results
 from sign2text import config as configuration
 from sign2text.decoding import SearchOptions, beam_search
 from sign2text.model import Translator
@@ -103,12 +102,11 @@ def main() -> None:
         }
         for name, v in runs.items()
     ]
-    print(json.dumps(machine()))
-    print(
+    print_results(
+        rows,
         f"{args.clips} clips with How2Sign lengths, {args.tokens} tokens each, V2 model, "
-        f"batch {args.batch_size}"
+        f"batch {args.batch_size}",
     )
-    print(table(rows))
     write_results(args.json, rows)
 
 

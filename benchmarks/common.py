@@ -89,6 +89,14 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def print_results(rows: list[dict[str, object]], *notes: str) -> None:
+    """The machine, then `notes` (what was measured), then the rows as a table."""
+    print(json.dumps(machine()))
+    for note in notes:
+        print(note)
+    print(table(rows))
+
+
 def write_results(path: str | None, rows: list[dict[str, object]], **extra: object) -> None:
     """The machine, the table's rows and `extra` figures as JSON at `path` (none: nothing)."""
     if path:

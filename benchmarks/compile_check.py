@@ -13,7 +13,6 @@ which include compilation), the median of the later steps and how many graphs we
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, peak_rss_mib, table, write_results
+from common import peak_rss_mib, print_results, write_results
 from sign2text import config as configuration
 from sign2text.model import Translator
 from sign2text.presets import resolve
@@ -85,9 +84,10 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
-    print(json.dumps(machine()))
-    print(f"batch {args.batch}, bf16 {bf16}, lengths {lengths}; peak RSS {peak_rss_mib():,.0f} MiB")
-    print(table(rows))
+    print_results(
+        rows,
+        f"batch {args.batch}, bf16 {bf16}, lengths {lengths}; peak RSS {peak_rss_mib():,.0f} MiB",
+    )
     write_results(args.json, rows)
 
 

@@ -20,7 +20,6 @@ H100 fast-path rate in ../shared/FINDINGS.md.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import how2sign_like_prepared, machine, peak_rss_mib, table, write_results
+from common import how2sign_like_prepared, peak_rss_mib, print_results, write_results
 from sign2text.dataset import (
     BucketBatchSampler,
     PackedBatch,
@@ -130,9 +129,9 @@ def main() -> None:
         for name, values in rates.items()
     ]
     ours = max(statistics.median(v) for name, v in rates.items() if name.startswith("sign2text"))
-    print(json.dumps(machine()))
-    print(f"{args.clips} clips, {frames:,} frames; peak RSS {peak_rss_mib():,.0f} MiB")
-    print(table(rows))
+    print_results(
+        rows, f"{args.clips} clips, {frames:,} frames; peak RSS {peak_rss_mib():,.0f} MiB"
+    )
     consumers = {"H100 fast path (FINDINGS)": H100_FAST_PATH_CLIPS_PER_SECOND}
     if args.model_rate:
         consumers["V2 training on this machine"] = args.model_rate

@@ -16,7 +16,6 @@ gap between each path's seed mean and the naive one, and the spread between seed
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import statistics
 import sys
@@ -24,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, table, write_results
+from common import print_results, write_results
 from sign2text import config as configuration
 from sign2text.prepare import prepare_how2sign
 from sign2text.presets import resolve
@@ -84,9 +83,7 @@ def main() -> None:
         spread = max(max(v) - min(v) for v in values.values())
         row["largest seed spread"] = f"{spread:.3f}"
         rows.append(row)
-    print(json.dumps(machine()))
-    print(f"fast path precision here: {fast_precision}")
-    print(table(rows))
+    print_results(rows, f"fast path precision here: {fast_precision}")
     for path, values in seconds.items():
         print(f"{path}: {statistics.mean(values) / args.epochs:.1f} s per epoch (mean of seeds)")
     write_results(args.json, rows, seconds=seconds)

@@ -12,7 +12,6 @@ Reports frames per second and the time all of How2Sign (about 5.3 million frames
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import statistics
@@ -24,7 +23,7 @@ from pathlib import Path
 from pose_format.utils.openpose import load_openpose_directory
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, table, write_results
+from common import print_results, write_results
 from sign2text.prepare import prepare_how2sign
 from sign2text.readers.openpose import read_openpose_folder
 from sign2text.synth import write_dataset
@@ -84,9 +83,7 @@ def main() -> None:
             "How2Sign on one core": f"{HOW2SIGN_FRAMES / prepare_rate / 60:.0f} min (all cores)",
         }
     )
-    print(json.dumps(machine()))
-    print(f"{len(folders)} How2Sign-sized synthetic clips, {frames:,} frames")
-    print(table(rows))
+    print_results(rows, f"{len(folders)} How2Sign-sized synthetic clips, {frames:,} frames")
     write_results(args.json, rows)
 
 

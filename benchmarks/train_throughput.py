@@ -16,7 +16,6 @@ clips) extrapolated from it, and peak memory.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import statistics
 import sys
@@ -29,7 +28,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import how2sign_like_prepared, machine, peak_rss_mib, table, write_results
+from common import how2sign_like_prepared, peak_rss_mib, print_results, write_results
 from sign2text import config as configuration
 from sign2text.dataset import PreparedSplit, collate
 from sign2text.model import sinusoids
@@ -163,17 +162,16 @@ def main() -> None:
             }
         )
     ratio = statistics.median(ours) / statistics.median(naive)
-    print(json.dumps(machine()))
-    print(
+    print_results(
+        rows,
         f"{args.clips} How2Sign-shaped clips (median {int(np.median(lengths))} frames, "
         f"max {max(lengths)}); peak RSS {peak_rss_mib():,.0f} MiB"
         + (
             f"; peak GPU {torch.cuda.max_memory_allocated() / 2**20:,.0f} MiB"
             if device.type == "cuda"
             else ""
-        )
+        ),
     )
-    print(table(rows))
     print(f"speed-up: {ratio:.2f}x")
     write_results(args.json, rows, ratio=ratio, clips=args.clips)
 
