@@ -64,7 +64,8 @@ def _train_args(run_dir: Path, overrides: list[str], *flags: str) -> list[str]:
 def _gradients(module: training.TranslationModule, batch) -> list[torch.Tensor]:
     module.zero_grad()
     module.manual_backward = lambda loss: loss.backward()
-    module._backward_in_parts(batch, int((batch.tokens_out != 0).sum()))
+    lengths = batch.frame_mask.sum(dim=1).tolist()
+    module._backward_in_parts(batch, lengths, (batch.tokens_out != 0).sum(dim=1).tolist())
     return [p.grad.clone() for p in module.model.parameters()]
 
 

@@ -210,13 +210,14 @@ class TranslationModule(L.LightningModule):
             parts += [group[i : i + step] for i in range(0, len(group), step)]
         return parts
 
-    def _backward_in_parts(self, batch: Batch, tokens: int) -> tuple[float, int]:
+    def _backward_in_parts(
+        self, batch: Batch, lengths: list[int], words: list[int]
+    ) -> tuple[float, int]:
         """Forward and backward part by part (`_parts`), each part trimmed to its own longest
-        clip and sentence, the loss divided by the whole batch's `tokens`: the gradients add
-        up to the whole batch's. Returns the batch's summed loss and the padded frames run."""
-        total, padded = 0.0, 0
-        lengths = batch.frame_mask.sum(dim=1).tolist()  # one device sync each, not per part
-        words = (batch.tokens_out != PAD).sum(dim=1).tolist()
+        clip and sentence (`lengths` frames and `words` target tokens per row), the loss
+        divided by the whole batch's target tokens: the gradients add up to the whole
+        batch's. Returns the batch's summed loss and the padded frames run."""
+        total, padded, tokens = 0.0, 0, sum(words)
         for rows in self._parts(lengths):
             longest = max(lengths[r] for r in rows)
             part = _trimmed(batch, rows, longest, max(words[r] for r in rows))
@@ -233,11 +234,13 @@ class TranslationModule(L.LightningModule):
             keypoints, frame_mask = augment(batch.keypoints, batch.frame_mask, self.config.augment)
             batch = Batch(keypoints, frame_mask, batch.tokens_in, batch.tokens_out, batch.items)
         optimizer = self.optimizers()
-        tokens = int((batch.tokens_out != PAD).sum())
+        lengths = batch.frame_mask.sum(dim=1).tolist()  # read from the device once per batch
+        words = (batch.tokens_out != PAD).sum(dim=1).tolist()
+        tokens = sum(words)
         while True:
             optimizer.zero_grad(set_to_none=True)
             try:
-                loss_sum, padded = self._backward_in_parts(batch, tokens)
+                loss_sum, padded = self._backward_in_parts(batch, lengths, words)
                 break
             except torch.OutOfMemoryError:
                 if self.micro_batches >= len(batch.items):
@@ -268,7 +271,7 @@ class TranslationModule(L.LightningModule):
             train_loss=loss_sum,
             train_tokens=tokens,
             train_clips=len(batch.items),
-            train_frames=float(batch.frame_mask.sum()),
+            train_frames=sum(lengths),
             train_padded=padded,  # frames the model ran, padding included
         )
         self.log("loss", loss_sum / max(tokens, 1), prog_bar=True, batch_size=len(batch.items))
