@@ -85,27 +85,25 @@ class Incremental:
             for layer in model.decoder.layers
         ]
         self.cache: list[torch.Tensor] = []  # per layer: (N, t, d) normed inputs so far
-        self.length = 0
 
     def step(self, tokens: torch.Tensor) -> torch.Tensor:
         model, d = self.model, self.model.config.d_model
-        if tokens.shape[1] != self.length + 1:
-            raise ValueError(f"expected {self.length + 1} tokens per row, got {tokens.shape[1]}")
-        position = sinusoids(self.length + 1, d, tokens.device)[self.length]
+        length = self.cache[0].shape[1] if self.cache else 0  # positions already run
+        if tokens.shape[1] != length + 1:
+            raise ValueError(f"expected {length + 1} tokens per row, got {tokens.shape[1]}")
+        position = sinusoids(length + 1, d, tokens.device)[length]
         h = model.embed(tokens[:, -1:]) * math.sqrt(d) + position  # (N, 1, d)
+        cache = []
         for i, layer in enumerate(model.decoder.layers):
             x = layer.norm1(h)
-            seen = x if self.length == 0 else torch.cat([self.cache[i], x], dim=1)
-            if self.length == 0:
-                self.cache.append(seen)
-            else:
-                self.cache[i] = seen
+            seen = torch.cat([self.cache[i], x], dim=1) if self.cache else x
+            cache.append(seen)
             h = h + layer.self_attn(x, seen, seen, need_weights=False)[0]
             h = h + self.cross[i](layer.norm2(h))
             h = h + layer.linear2(layer.activation(layer.linear1(layer.norm3(h))))
         if model.decoder.norm is not None:
             h = model.decoder.norm(h)
-        self.length += 1
+        self.cache = cache
         return model.output(h[:, 0])
 
     def reorder(self, rows: torch.Tensor) -> None:
