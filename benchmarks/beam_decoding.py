@@ -61,7 +61,7 @@ def main() -> None:
     options = SearchOptions(beam_size=5, length_penalty=1.0)
 
     @torch.no_grad()
-    def decode(batch: list[torch.Tensor], decoder: torch.nn.Module = model) -> None:
+    def decode(batch: list[torch.Tensor], decoder: torch.nn.Module) -> None:
         longest = max(len(c) for c in batch)
         x = torch.zeros(len(batch), longest, 137 * 3, device=device)
         mask = torch.zeros(len(batch), longest, dtype=torch.bool, device=device)
@@ -72,27 +72,29 @@ def main() -> None:
         beam_search(decoder, memory, padding, limits, options)
 
     order = sorted(range(len(clips)), key=lambda i: lengths[i])  # batched: similar lengths
-    naive = FullPrefixOnly(model)
-    runs: dict[str, list[float]] = {
-        "naive: one sentence at a time, whole prefix every step": [],
-        "sign2text: one sentence at a time, incremental": [],
-        f"sign2text: batches of {args.batch_size} of similar length, incremental": [],
+
+    def rate(batches: list[list[torch.Tensor]], decoder: torch.nn.Module) -> float:
+        started = time.perf_counter()
+        for batch in batches:
+            decode(batch, decoder)
+        return len(clips) / (time.perf_counter() - started)
+
+    one_at_a_time = [[clip] for clip in clips]
+    batched = [
+        [clips[i] for i in order[s : s + args.batch_size]]
+        for s in range(0, len(order), args.batch_size)
+    ]
+    naive = "naive: one sentence at a time, whole prefix every step"
+    paths = {
+        naive: (one_at_a_time, FullPrefixOnly(model)),
+        "sign2text: one sentence at a time, incremental": (one_at_a_time, model),
+        f"sign2text: batches of {args.batch_size} of similar length, incremental": (batched, model),
     }
-    names = list(runs)
+    runs: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(args.repeats):
-        started = time.perf_counter()
-        for clip in clips:
-            decode([clip], naive)
-        runs[names[0]].append(len(clips) / (time.perf_counter() - started))
-        started = time.perf_counter()
-        for clip in clips:
-            decode([clip])
-        runs[names[1]].append(len(clips) / (time.perf_counter() - started))
-        started = time.perf_counter()
-        for s in range(0, len(order), args.batch_size):
-            decode([clips[i] for i in order[s : s + args.batch_size]])
-        runs[names[2]].append(len(clips) / (time.perf_counter() - started))
-    baseline = statistics.median(runs[names[0]])
+        for name, (batches, decoder) in paths.items():
+            runs[name].append(rate(batches, decoder))
+    baseline = statistics.median(runs[naive])
     rows = [
         {
             "beam-5 decoding": name,

@@ -89,9 +89,9 @@ def main() -> None:
         cuda = torch.cuda.is_available()
         pinned = ", pinned" if cuda else ""
 
-        def loader(dataset: Dataset, collate_fn: object, workers: int) -> DataLoader:
+        def loader(source: Dataset, collate_fn: object, workers: int) -> DataLoader:
             return DataLoader(
-                dataset,
+                source,  # every loader gets the same random batches of the same clips
                 batch_sampler=BucketBatchSampler(dataset.lengths, 32, bucket=False),
                 collate_fn=collate_fn,
                 num_workers=workers,
@@ -101,7 +101,6 @@ def main() -> None:
             )
 
         naive = NaiveDataset(split, dataset.targets)
-        naive.lengths = dataset.lengths
         loaders = {
             "naive: random batches of 32, padded, one process": loader(naive, collate, 0),
             "sign2text: padded in the loader, one process": loader(dataset, collate, 0),
