@@ -1,6 +1,6 @@
 import torch
 
-from sign2text.features import Anchors, normalise
+from sign2text.features import HAND_SCALE, Anchors, feature_count, normalise
 from sign2text.layouts import OPENPOSE_137
 
 ANCHORS = Anchors.of(OPENPOSE_137)
@@ -49,3 +49,29 @@ def test_clip_without_neck_or_shoulders_still_normalises() -> None:
     features = normalise(x, torch.ones(1, 4, dtype=torch.bool), ANCHORS)
     assert torch.isfinite(features).all()
     assert features.abs().max() < 50
+
+
+def test_frame_centre_puts_every_frame_on_its_own_neck() -> None:
+    x = _body(300.0, 50.0)
+    x[0, :, :, 0] += torch.arange(4.0)[:, None] * 20  # the signer sways sideways
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    per_frame = normalise(x, mask, ANCHORS, centre="frame").view(1, 4, 137, 3)
+    torch.testing.assert_close(per_frame[0, :, NECK, :2], torch.zeros(4, 2))
+    per_clip = normalise(x, mask, ANCHORS, centre="clip").view(1, 4, 137, 3)
+    assert per_clip[0, 3, NECK, 0] - per_clip[0, 0, NECK, 0] > 0.5  # the sway is kept
+
+
+def test_hands_in_body_space_or_both() -> None:
+    x = _body(300.0, 50.0)
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    body = normalise(x, mask, ANCHORS, hands="body")
+    wrist = normalise(x, mask, ANCHORS, hands="wrist")
+    both = normalise(x, mask, ANCHORS, hands="both")
+    assert both.shape[-1] == feature_count(137, 3, ANCHORS, "both") == 137 * 3 + 2 * 20 * 2
+    torch.testing.assert_close(both[..., : 137 * 3], body)
+    finger = LWRIST + 5
+    points = body.view(1, 4, 137, 3)
+    expected = (points[0, :, finger, :2] - points[0, :, LWRIST, :2]) * HAND_SCALE
+    torch.testing.assert_close(wrist.view(1, 4, 137, 3)[0, :, finger, :2], expected)
+    left_hand = both[..., 137 * 3 : 137 * 3 + 40].view(1, 4, 20, 2)  # the left hand comes first
+    torch.testing.assert_close(left_hand[0, :, 4], expected)

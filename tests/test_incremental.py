@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from sign2text.config import ModelConfig
@@ -6,9 +7,17 @@ from sign2text.model import Translator
 from sign2text.tokenizer import BOS
 
 
-def _model() -> Translator:
+def _model(norm_first: bool = True, positions: str = "sinusoidal") -> Translator:
     torch.manual_seed(0)
-    config = ModelConfig(d_model=32, heads=4, encoder_layers=2, decoder_layers=3, ff=64)
+    config = ModelConfig(
+        d_model=32,
+        heads=4,
+        encoder_layers=2,
+        decoder_layers=3,
+        ff=64,
+        norm_first=norm_first,
+        positions=positions,
+    )
     return Translator(config, features=6, vocab_size=20).eval()
 
 
@@ -19,9 +28,12 @@ def _memory(model: Translator) -> tuple[torch.Tensor, torch.Tensor]:
     return model.encode(torch.randn(4, 9, 6), mask)
 
 
+@pytest.mark.parametrize(
+    ("norm_first", "positions"), [(True, "sinusoidal"), (False, "sinusoidal"), (False, "learned")]
+)
 @torch.no_grad()
-def test_each_step_gives_the_full_prefix_logits() -> None:
-    model = _model()
+def test_each_step_gives_the_full_prefix_logits(norm_first: bool, positions: str) -> None:
+    model = _model(norm_first, positions)
     memory, padding = _memory(model)
     fast, full = Incremental(model, memory, padding), FullPrefix(model, memory, padding)
     tokens = torch.full((4, 1), BOS)

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from sign2text import atomic
-from sign2text.config import Config, from_dict, to_dict
+from sign2text.config import Config, from_saved, to_dict
 from sign2text.layouts import Layout
 from sign2text.model import Translator
 from sign2text.readers.base import InputError
@@ -74,9 +74,9 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
         ) from error
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise InputError(path, "not a sign2text checkpoint", "pass a best_checkpoint.pt file")
-    config = from_dict(state["config"])
+    config = from_saved(state["config"])
     tokenizer = tokenizer_from_bytes(state["tokenizer"]["kind"], state["tokenizer"]["data"])
-    model = Translator(config.model, state["features"], state["vocab_size"]).to(device)
+    model = Translator.build(config, state["features"], state["vocab_size"]).to(device)
     model.load_state_dict(state["model"])
     model.eval()
     return Loaded(

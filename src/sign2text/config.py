@@ -24,6 +24,8 @@ class DataConfig:
     prepared: str = "data/demo/prepared"
     points: str = "all"
     normalize: bool = True
+    centre: str = "clip"
+    hands: str = "wrist"
     fps: float = 0.0
     max_frames: int = 512
     train_subset: float = 1.0
@@ -75,6 +77,10 @@ class ModelConfig:
     ff: int = 2048
     dropout: float = 0.2
     downsample: int = 1
+    kernel: int = 3
+    norm_first: bool = True
+    positions: str = "sinusoidal"
+    input_norm: bool = True
     tie_embeddings: bool = True
 
 
@@ -92,6 +98,7 @@ class TrainConfig:
     betas: tuple[float, float] = (0.9, 0.98)
     scheduler: str = "cosine"
     warmup_epochs: float = 1.0
+    decay_share: float = 0.2
     plateau_factor: float = 0.5
     plateau_patience: int = 3
     min_lr: float = 1e-8
@@ -154,8 +161,11 @@ class Config:
     quick: QuickConfig = field(default_factory=QuickConfig)
 
 
-SCHEDULER_NAMES = ("cosine", "plateau", "constant")
+SCHEDULER_NAMES = ("cosine", "wsd", "plateau", "constant")
 TOKENIZER_NAMES = ("word", "sentencepiece")
+CENTRE_NAMES = ("clip", "frame")
+HAND_NAMES = ("wrist", "body", "both")
+POSITION_NAMES = ("sinusoidal", "learned")
 PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed")
 
 
@@ -182,7 +192,13 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a whole number too large for a float
+            number = float("inf")
+        if number != number or number in (float("inf"), float("-inf")):  # nan or infinite
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+        return number
     if kind is str:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected text, got {value!r}")
@@ -215,7 +231,24 @@ def validate(config: Config) -> Config:
         ),
         (0.0 <= m.dropout < 1.0, f"model.dropout ({m.dropout}) must be in [0, 1)"),
         (0 <= m.downsample <= 4, f"model.downsample ({m.downsample}) must be 0-4 halvings"),
+        (
+            m.kernel >= 1 and m.kernel % 2 == 1,
+            f"model.kernel ({m.kernel}) must be an odd number of frames",
+        ),
+        (
+            m.positions in POSITION_NAMES,
+            f"model.positions {m.positions!r} is not one of {POSITION_NAMES}",
+        ),
+        (
+            config.data.centre in CENTRE_NAMES,
+            f"data.centre {config.data.centre!r} is not one of {CENTRE_NAMES}",
+        ),
+        (
+            config.data.hands in HAND_NAMES,
+            f"data.hands {config.data.hands!r} is not one of {HAND_NAMES}",
+        ),
         (t.lr > 0, f"train.lr ({t.lr}) must be positive"),
+        (0.0 < t.decay_share <= 1.0, f"train.decay_share ({t.decay_share}) must be in (0, 1]"),
         (t.batch_size >= 1, f"train.batch_size ({t.batch_size}) must be at least 1"),
         (t.batch_frames >= 0, "train.batch_frames must be 0 (no frame budget) or positive"),
         (t.micro_frames >= 0, "train.micro_frames must be 0 (auto) or positive"),
@@ -267,6 +300,26 @@ def from_dict(values: dict[str, Any]) -> Config:
     return validate(_build(Config, values, ""))
 
 
+# Keys added after configs were first saved in run folders and checkpoints, each with the value
+# that reproduces what a saved config without it meant: an older model rebuilds as it was.
+SAVED_BEFORE_KEYS: dict[str, dict[str, Any]] = {
+    "data": {"centre": "clip", "hands": "wrist"},
+    "model": {"kernel": 3, "norm_first": True, "positions": "sinusoidal", "input_norm": True},
+}
+
+
+def from_saved(values: dict[str, Any]) -> Config:
+    """A config saved by a run or checkpoint, perhaps by an earlier version: the keys it lacks
+    take the values that were the behaviour before those keys existed."""
+    values = copy.deepcopy(values)
+    for section, keys in SAVED_BEFORE_KEYS.items():
+        saved = values.setdefault(section, {})
+        if isinstance(saved, dict):
+            for key, value in keys.items():
+                saved.setdefault(key, value)
+    return from_dict(values)
+
+
 def to_dict(config: Config) -> dict[str, Any]:
     """Plain nested values (lists for tuples), ready for YAML or a checkpoint."""
 
@@ -309,8 +362,11 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
     return result
 
 
-def load(path: str | Path | None, overrides: list[str] | None = None) -> Config:
-    """Load a YAML config (or the defaults when `path` is None) and apply overrides."""
+def load(
+    path: str | Path | None, overrides: list[str] | None = None, saved: bool = False
+) -> Config:
+    """Load a YAML config (or the defaults when `path` is None) and apply overrides; `saved`:
+    a run folder's config.yaml, read as `from_saved` reads it."""
     values: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
@@ -323,7 +379,7 @@ def load(path: str | Path | None, overrides: list[str] | None = None) -> Config:
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of sections")
     try:
-        return from_dict(apply_overrides(values, overrides or []))
+        return (from_saved if saved else from_dict)(apply_overrides(values, overrides or []))
     except ConfigError as error:
         raise ConfigError(f"{path or 'defaults'}: {error}") from error
 

@@ -89,7 +89,7 @@ def decode_dataset(
     nll, tokens = 0.0, 0
     for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
         batch = batch.to(device).padded()  # padding made on the device
-        features = model_input(batch.keypoints, batch.frame_mask, anchors, config.data.normalize)
+        features = model_input(batch.keypoints, batch.frame_mask, anchors, config.data)
         memory, padding = model.encode(features, batch.frame_mask)
         logits = model.decode(memory, padding, batch.tokens_in)  # (B, L, V)
         nll += float(

@@ -5,8 +5,8 @@ each step. Here each step runs only the newest position: its self-attention read
 inputs of the earlier positions (after each layer's first norm: what that layer's keys and
 values are computed from), which gives the same result, since with the causal mask an
 earlier position never sees a later one; its cross-attention reads the memory's keys and
-values, projected once per decoding. Mirrors `nn.TransformerDecoderLayer` with
-`norm_first=True` in evaluation mode (no dropout).
+values, projected once per decoding. Mirrors `nn.TransformerDecoderLayer` in evaluation mode
+(no dropout), with the norms before (`norm_first`) or after each block.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sign2text.model import Translator, sinusoids
+from sign2text.model import Translator
 
 
 class Stepper(Protocol):
@@ -75,6 +75,10 @@ class _MemoryAttention:
         return self.out(out.transpose(1, 2).reshape(x.shape))
 
 
+def _feed_forward(layer: nn.TransformerDecoderLayer, x: torch.Tensor) -> torch.Tensor:
+    return layer.linear2(layer.activation(layer.linear1(x)))
+
+
 class Incremental:
     """A `Translator`'s decoder with a per-layer cache of earlier positions."""
 
@@ -91,16 +95,21 @@ class Incremental:
         length = self.cache[0].shape[1] if self.cache else 0  # positions already run
         if tokens.shape[1] != length + 1:
             raise ValueError(f"expected {length + 1} tokens per row, got {tokens.shape[1]}")
-        position = sinusoids(length + 1, d, tokens.device)[length]
+        position = model.target_positions(length + 1, tokens.device)[length]
         h = model.embed(tokens[:, -1:]) * math.sqrt(d) + position  # (N, 1, d)
         cache = []
         for i, layer in enumerate(model.decoder.layers):
-            x = layer.norm1(h)
+            x = layer.norm1(h) if layer.norm_first else h  # what keys and values come from
             seen = torch.cat([self.cache[i], x], dim=1) if self.cache else x
             cache.append(seen)
-            h = h + layer.self_attn(x, seen, seen, need_weights=False)[0]
-            h = h + self.cross[i](layer.norm2(h))
-            h = h + layer.linear2(layer.activation(layer.linear1(layer.norm3(h))))
+            if layer.norm_first:
+                h = h + layer.self_attn(x, seen, seen, need_weights=False)[0]
+                h = h + self.cross[i](layer.norm2(h))
+                h = h + _feed_forward(layer, layer.norm3(h))
+            else:
+                h = layer.norm1(h + layer.self_attn(x, seen, seen, need_weights=False)[0])
+                h = layer.norm2(h + self.cross[i](h))
+                h = layer.norm3(h + _feed_forward(layer, h))
         if model.decoder.norm is not None:
             h = model.decoder.norm(h)
         self.cache = cache

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from sign2text.config import ModelConfig
+from sign2text.config import Config, ModelConfig
 from sign2text.tokenizer import PAD
 
 
@@ -23,17 +23,36 @@ def sinusoids(length: int, dim: int, device: torch.device) -> torch.Tensor:
     return table
 
 
+class Positions(nn.Module):
+    """Position vectors added to a sequence: fixed sinusoids or a learned table."""
+
+    def __init__(self, kind: str, length: int, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+        self.table = nn.Embedding(length, dim) if kind == "learned" else None
+
+    def forward(self, length: int, device: torch.device) -> torch.Tensor:
+        """Positions 0 .. length - 1: (length, dim); beyond a learned table, its last row."""
+        if self.table is None:
+            return sinusoids(length, self.dim, device)
+        steps = torch.arange(length, device=device).clamp(max=self.table.num_embeddings - 1)
+        return self.table(steps)
+
+    def extra_repr(self) -> str:
+        return "learned" if self.table is not None else "sinusoidal"
+
+
 class KeypointEncoder(nn.Module):
     """Per-frame projection of keypoint features, then optional temporal halvings."""
 
-    def __init__(self, features: int, d_model: int, downsample: int, dropout: float) -> None:
+    def __init__(self, features: int, config: ModelConfig) -> None:
         super().__init__()
-        self.project = nn.Sequential(
-            nn.Linear(features, d_model), nn.LayerNorm(d_model), nn.GELU(), nn.Dropout(dropout)
-        )
+        d = config.d_model
+        norm: list[nn.Module] = [nn.LayerNorm(d), nn.GELU()] if config.input_norm else [nn.ReLU()]
+        self.project = nn.Sequential(nn.Linear(features, d), *norm, nn.Dropout(config.dropout))
         self.halvings = nn.ModuleList(
-            nn.Conv1d(d_model, d_model, kernel_size=3, stride=2, padding=1)
-            for _ in range(downsample)
+            nn.Conv1d(d, d, kernel_size=config.kernel, stride=2, padding=config.kernel // 2)
+            for _ in range(config.downsample)
         )
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,11 +68,21 @@ class KeypointEncoder(nn.Module):
 class Translator(nn.Module):
     """Keypoint sequence in, token logits out."""
 
-    def __init__(self, config: ModelConfig, features: int, vocab_size: int) -> None:
+    def __init__(
+        self,
+        config: ModelConfig,
+        features: int,
+        vocab_size: int,
+        max_frames: int = 4096,
+        max_tokens: int = 256,
+    ) -> None:
         super().__init__()
         self.config = config
         d = config.d_model
-        self.keypoints = KeypointEncoder(features, d, config.downsample, config.dropout)
+        self.keypoints = KeypointEncoder(features, config)
+        steps = -(-max_frames // 2**config.downsample)  # encoder steps of the longest clip
+        self.source_positions = Positions(config.positions, steps, d)
+        self.target_positions = Positions(config.positions, max_tokens + 2, d)  # <s> ... </s>
         self.embed = nn.Embedding(vocab_size, d, padding_idx=PAD)
         self.dropout = nn.Dropout(config.dropout)
 
@@ -65,17 +94,19 @@ class Translator(nn.Module):
                 config.dropout,
                 activation="gelu",
                 batch_first=True,
-                norm_first=True,
+                norm_first=config.norm_first,
             )
 
         self.encoder = nn.TransformerEncoder(
             layer(nn.TransformerEncoderLayer),
             config.encoder_layers,
-            norm=nn.LayerNorm(d),
+            norm=nn.LayerNorm(d) if config.norm_first else None,
             enable_nested_tensor=False,
         )
         self.decoder = nn.TransformerDecoder(
-            layer(nn.TransformerDecoderLayer), config.decoder_layers, norm=nn.LayerNorm(d)
+            layer(nn.TransformerDecoderLayer),
+            config.decoder_layers,
+            norm=nn.LayerNorm(d) if config.norm_first else None,
         )
         self.output = nn.Linear(d, vocab_size, bias=False)
         if config.tie_embeddings:
@@ -84,12 +115,19 @@ class Translator(nn.Module):
         with torch.no_grad():
             self.embed.weight[PAD].zero_()
 
+    @classmethod
+    def build(cls, config: Config, features: int, vocab_size: int) -> Translator:
+        """The translator `config` describes, its position tables as long as its data needs."""
+        return cls(
+            config.model, features, vocab_size, config.data.max_frames, config.text.max_tokens
+        )
+
     def encode(
         self, features: torch.Tensor, frame_mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """features: (B, T, F) -> memory (B, T', d) and its padding mask (B, T'), True = pad."""
         h, mask = self.keypoints(features, frame_mask)
-        h = self.dropout(h + sinusoids(h.shape[1], h.shape[2], h.device))
+        h = self.dropout(h + self.source_positions(h.shape[1], h.device))
         padding = ~mask
         return self.encoder(h, src_key_padding_mask=padding), padding
 
@@ -99,7 +137,7 @@ class Translator(nn.Module):
         """tokens: (B, L) -> logits (B, L, V), each position seeing only earlier tokens."""
         length = tokens.shape[1]
         h = self.embed(tokens) * math.sqrt(self.config.d_model)
-        h = self.dropout(h + sinusoids(length, h.shape[2], h.device))
+        h = self.dropout(h + self.target_positions(length, h.device))
         causal = torch.triu(torch.ones(length, length, dtype=torch.bool, device=h.device), 1)
         h = self.decoder(
             h,

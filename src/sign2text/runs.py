@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from sign2text import atomic
-from sign2text.config import from_dict
+from sign2text.config import from_saved
 from sign2text.health import assess
 
 
@@ -84,7 +84,7 @@ def run_status(run_dir: str | Path) -> RunStatus:
     run_dir = Path(run_dir)
     history = _read_json(run_dir / "history.json")
     try:
-        config = from_dict(yaml.safe_load((run_dir / "config.yaml").read_text()))
+        config = from_saved(yaml.safe_load((run_dir / "config.yaml").read_text()))
         epochs = config.train.epochs
     except (OSError, ValueError, TypeError, AttributeError):
         config, epochs = None, 0

@@ -20,7 +20,7 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, EarlyStopping, Timer, TQDMProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -43,7 +43,7 @@ from sign2text.dataset import (
     read_meta,
 )
 from sign2text.decoding import greedy, length_limits
-from sign2text.features import Anchors, model_input
+from sign2text.features import Anchors, input_size, model_input
 from sign2text.health import assess
 from sign2text.layouts import Layout
 from sign2text.metrics import corpus_scores
@@ -88,22 +88,40 @@ def load_data(config: Config) -> Data:
     fps = config.data.fps
     train = TranslationDataset(train_split, tokenizer, points, cap, words, subset, fps)
     val = TranslationDataset(val_split, tokenizer, points, cap, words, fps=fps)
-    features = len(points) * int(meta["values"])
+    features = input_size(len(points), int(meta["values"]), Anchors.of(layout), config.data)
     return Data(tokenizer, Layout.from_dict(meta["layout"]), layout, points, features, train, val)
 
 
-def _lr_lambda(train: TrainConfig, total_steps: int, steps_per_epoch: int):
-    """Warm-up then cosine decay to min_lr (or constant), as a factor of the base lr."""
-    warmup = max(1, round(train.warmup_epochs * steps_per_epoch))
+def _lr_lambda(
+    train: TrainConfig,
+    total_steps: int,
+    steps_per_epoch: int,
+    clock: Callable[[], float] = lambda: 0.0,
+) -> Callable[[int], float]:
+    """The schedule as a factor of the base lr: linear warm-up, then
+    - cosine: cosine decay to min_lr over the whole run;
+    - wsd (warm-up, stable, decay): the full lr until the last `train.decay_share` of the run,
+      then a cosine decay to min_lr over that share;
+    - constant: the full lr throughout.
+    How far the run is: the share of `total_steps` taken or, when further along, `clock()`, the
+    share of a time budget used so far, so a run cut short by `train.max_minutes` still ends
+    annealed."""
+    warmup = round(train.warmup_epochs * steps_per_epoch)
     floor = train.min_lr / train.lr
+
+    def anneal(share: float) -> float:  # share of the decay done -> factor
+        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, share)))
 
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
-        if train.scheduler != "cosine":
-            return 1.0
-        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
-        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+        progress = max((step - warmup) / max(1, total_steps - warmup), clock())
+        if train.scheduler == "cosine":
+            return anneal(progress)
+        if train.scheduler == "wsd":
+            start = 1.0 - train.decay_share
+            return 1.0 if progress < start else anneal((progress - start) / train.decay_share)
+        return 1.0
 
     return factor
 
@@ -141,7 +159,7 @@ class TranslationModule(L.LightningModule):
         super().__init__()
         self.automatic_optimization = False
         self.config, self.data = config, data
-        self.model = Translator(config.model, data.features, len(data.tokenizer))
+        self.model = Translator.build(config, data.features, len(data.tokenizer))
         self.anchors = Anchors.of(data.layout)
         self.micro_batches = 1
         self._sums: dict[str, float] = {}
@@ -149,9 +167,7 @@ class TranslationModule(L.LightningModule):
 
     def features(self, batch: Batch) -> torch.Tensor:
         """Model input for a batch, computed on the batch's device: (B, T, F)."""
-        return model_input(
-            batch.keypoints, batch.frame_mask, self.anchors, self.config.data.normalize
-        )
+        return model_input(batch.keypoints, batch.frame_mask, self.anchors, self.config.data)
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         """Loaders hand over clips unpadded (`collate_packed`): less to pass between
@@ -357,6 +373,15 @@ class TranslationModule(L.LightningModule):
         self._sums = dict(saved.get("sums", {}))
         self.micro_batches = int(saved.get("micro_batches", 1))
 
+    def _budget_used(self) -> float:
+        """Share of the `train.max_minutes` budget spent so far (0 without a budget), read
+        from the timer Lightning stops the run with."""
+        minutes = self.config.train.max_minutes
+        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer)), None)
+        if not minutes or timer is None:
+            return 0.0
+        return timer.time_elapsed() / (minutes * 60)
+
     def configure_optimizers(self) -> Any:
         train = self.config.train
         optimizer = torch.optim.AdamW(
@@ -378,7 +403,7 @@ class TranslationModule(L.LightningModule):
             total = int(self.trainer.estimated_stepping_batches)
             per_epoch = max(1, total // max(1, self.trainer.max_epochs or 1))
             scheduler = torch.optim.lr_scheduler.LambdaLR(
-                optimizer, _lr_lambda(train, total, per_epoch)
+                optimizer, _lr_lambda(train, total, per_epoch, self._budget_used)
             )
         return {"optimizer": optimizer, "lr_scheduler": scheduler}
 

@@ -63,7 +63,7 @@ def translate(
             )
             keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)
             mask = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=target)
-            features = model_input(keypoints, mask, anchors, config.data.normalize)
+            features = model_input(keypoints, mask, anchors, config.data)
             memory, padding = loaded.model.encode(features, mask)
             limits = length_limits(
                 padding, d.max_len_ratio, d.max_len_extra, config.text.max_tokens
