@@ -1,0 +1,1 @@
+"""Independent synthetic sign languages for benchmarking sign2text."""
