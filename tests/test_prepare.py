@@ -97,3 +97,42 @@ def test_real_how2sign_clips_prepare_with_their_table_rows(tmp_path: Path) -> No
     assert len(report["rows_without_clips"]) == 2 * (1741 - 5)
     data = PreparedSplit(tmp_path / "out", "val")
     assert {c.frames for c in data.clips} == {62, 109, 146, 157, 210}
+
+
+def test_rows_with_an_empty_sentence_are_skipped_and_reported(tmp_path: Path, capsys) -> None:
+    from sign2text.cli import main
+
+    root = tmp_path / "h2s"
+    rows = make_how2sign_folder(root, {"train": 4, "val": 2})
+    table = root / "how2sign_realigned_train.csv"
+    lines = table.read_text().splitlines()
+    lines[2] = lines[2].rsplit("\t", 1)[0] + "\t  "  # the second train row: a blank SENTENCE
+    table.write_text("\n".join(lines) + "\n")
+    argv = ["prepare", "how2sign", str(root), "--out", str(tmp_path / "out"), "--workers", "1"]
+    assert main(argv) == 0
+    assert "no sentence: 1" in capsys.readouterr().out
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    blank = rows["train"][1][0]
+    assert report["no_sentence"] == [{"split": "train", "name": blank}]
+    assert report["clips_without_rows"] == []
+    names = [c.name for c in PreparedSplit(tmp_path / "out", "train").clips]
+    assert names == [name for name, _, _ in rows["train"] if name != blank]
+
+
+def test_clips_of_the_wrong_point_count_are_named_with_what_was_expected(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "h2s"
+    make_how2sign_folder(root, {"train": 2})
+    for frame in (root / "openpose").rglob("*.json"):
+        data = json.loads(frame.read_text())
+        person = data["people"][0]
+        person["hand_right_keypoints_2d"] = person["hand_right_keypoints_2d"][:30]  # 10 points
+        frame.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        prepare_how2sign(root, tmp_path / "out", workers=1, progress=False)
+    message = str(error.value)
+    assert "None" not in message
+    assert "none of the 2 clips could be read as layout 'openpose137' (137 points)" in message
+    assert "'hand_right_keypoints_2d' has 30 numbers, expected 63" in message
+    assert [p.name for p in tmp_path.iterdir()] == ["h2s"]  # no dataset, no work folder

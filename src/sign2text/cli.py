@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -41,7 +42,12 @@ def cmd_synth(args: argparse.Namespace) -> None:
     from sign2text.synth import write_dataset
 
     info = write_dataset(
-        Path(args.out), size=args.size, seed=args.seed, workers=args.workers, limit=args.limit
+        Path(args.out),
+        size=args.size,
+        seed=args.seed,
+        workers=args.workers,
+        limit=args.limit,
+        overwrite=args.overwrite,
     )
     print(json.dumps(info, indent=2))
     print(f"synthetic How2Sign-layout data written to {args.out}")
@@ -70,6 +76,7 @@ def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) 
         workers=args.workers,
         strict=args.strict,
         repair_text=not args.keep_text,
+        overwrite=args.overwrite,
     )
     for split, counts in report["splits"].items():
         print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
@@ -120,6 +127,9 @@ def _add_prepare_options(parser: argparse.ArgumentParser, default_out: str) -> N
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad clip")
     parser.add_argument(
+        "--overwrite", action="store_true", help="replace a dataset an earlier prepare wrote there"
+    )
+    parser.add_argument(
         "--keep-text",
         action="store_true",
         help="keep sentences byte for byte (default: repair mojibake such as 'youâ\x80\x99re')",
@@ -127,6 +137,7 @@ def _add_prepare_options(parser: argparse.ArgumentParser, default_out: str) -> N
 
 
 def cmd_train(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
     from sign2text import config as configuration
     from sign2text.presets import resolve
     from sign2text.quick import conclude, describe, quick_config
@@ -135,7 +146,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     if args.resume:
         run_dir = Path(args.resume)
-        config = configuration.load(run_dir / "config.yaml", args.set)
+        config = configuration.load(run_dir / "config.yaml", args.set, saved=True)
     else:
         config = configuration.load(resolve(args.config), args.set)
     full = config
@@ -143,11 +154,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         config = quick_config(config)
     if not args.resume:
         run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
-        if (run_dir / "history.json").exists() and not args.overwrite:
-            raise ConfigError(
-                f"{run_dir} already holds a run; pass --run-dir NEW_DIR, "
-                f"--overwrite, or --resume {run_dir}"
-            )
+        outputs.run_folder(run_dir, overwrite=args.overwrite, inputs=[config.data.prepared])
+    atomic.remove_debris(run_dir)
     if args.background:
         arguments = [a for a in args.argv if a != "--background"]
         if not args.resume and not args.run_dir:
@@ -203,7 +211,7 @@ def cmd_stop(args: argparse.Namespace) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
-    from sign2text import atomic
+    from sign2text import atomic, outputs
     from sign2text.compare import (
         SIGNIFICANCE_SAMPLES,
         csv_text,
@@ -213,17 +221,19 @@ def cmd_compare(args: argparse.Namespace) -> None:
         table,
     )
 
+    formats = {".md": markdown, ".tex": latex, ".csv": csv_text}
+    files = outputs.output_files(args.output, list(formats), overwrite=args.overwrite)
     header, rows = table([load_run(Path(r), args.split) for r in args.runs])
     print(markdown(header, rows))
     print(
         f"{args.split} split; 95% bootstrap intervals; p: paired bootstrap "
         f"({SIGNIFICANCE_SAMPLES} resamples) against the first run"
     )
-    if args.output:
-        prefix = Path(args.output)
-        for suffix, text in ((".md", markdown), (".tex", latex), (".csv", csv_text)):
-            atomic.write_text(prefix.with_suffix(suffix), text(header, rows))
-        print(f"written: {prefix.with_suffix('.md')}, .tex, .csv")
+    for path, text in zip(files, formats.values(), strict=False):
+        atomic.remove_debris(path)
+        atomic.write_text(path, text(header, rows))
+    if files:
+        print(f"written: {files[0]}, .tex, .csv")
 
 
 def cmd_translate(args: argparse.Namespace) -> None:
@@ -234,21 +244,31 @@ def cmd_translate(args: argparse.Namespace) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
     from sign2text.plots import plot_runs
 
     runs = [Path(r) for r in args.runs]
-    out = Path(args.output) if args.output else runs[0] / "curves.png"
+    out = outputs.output_file(
+        args.output or runs[0] / "curves.png",
+        overwrite=args.overwrite,
+        inputs=[run / "history.json" for run in runs],
+    )
+    atomic.remove_debris(out)
     print(f"written: {plot_runs(runs, out)}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
     from sign2text.evaluation import evaluate
 
+    out = Path(args.run_dir) / f"eval_{args.split}"
+    outputs.own_folder(out, outputs.EVALUATION, option=None)
+    atomic.remove_debris(out)
     metrics = evaluate(
         args.run_dir, args.split, checkpoint_name=args.checkpoint, batch_size=args.batch_size
     )
     _print_metrics(f"{args.run_dir} on {args.split} ({metrics['clips']} clips)", metrics)
-    print(f"written: {Path(args.run_dir) / f'eval_{args.split}'}")
+    print(f"written: {out}")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
@@ -288,7 +308,7 @@ def cmd_tune(args: argparse.Namespace) -> None:
     from sign2text.compare import markdown
     from sign2text.presets import resolve
     from sign2text.space import load_space
-    from sign2text.tuning import Search, tune, work
+    from sign2text.tuning import STORAGE_ENV, Search, tune, work
     from sign2text.tuning_report import write_report
 
     base = configuration.load(resolve(args.config), args.set)
@@ -299,14 +319,15 @@ def cmd_tune(args: argparse.Namespace) -> None:
         trials=args.trials,
         epochs=args.epochs,
         metric=args.metric,
-        storage=args.storage,
+        storage=args.storage or os.environ.get(STORAGE_ENV),
         study=args.study,
         heartbeat_seconds=args.heartbeat,
     )
     if args.worker is not None:  # one of the processes a search starts
         work(search, args.worker, args.workers)
         return
-    report = write_report(tune(search, args.workers, args.argv), search)
+    tuned = tune(search, args.workers, args.argv)
+    report = write_report(tuned.study, search)
     print(markdown(report.header, report.rows))
     print(report.best)
     print("written: " + ", ".join(str(path) for path in report.files))
@@ -315,14 +336,24 @@ def cmd_tune(args: argparse.Namespace) -> None:
             f"{report.finished} of {search.trials} trials finished: "
             "run the same command again to continue the study"
         )
+    if tuned.failures:
+        raise InputError(
+            search.out,
+            "; ".join(tuned.failures),
+            "see worker-N.log there; the same command continues the study",
+        )
 
 
 def cmd_show(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
     from sign2text.show import load_clip, render
 
     shown = load_clip(args.clip, split=args.split, clip=args.pick, layout=args.layout)
     view = "compare" if args.compare else "normalized" if args.normalized else "raw"
-    out = Path(args.output) if args.output else Path(f"{shown.name}.gif")
+    out = outputs.output_file(
+        args.output or f"{shown.name}.gif", overwrite=args.overwrite, inputs=[args.clip]
+    )
+    atomic.remove_debris(out)
     print(f"written: {render(shown, out, view=view, fps=args.fps)}")
 
 
@@ -350,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--limit", type=int, default=None, help="write only the first N clips")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace a corpus an earlier synth wrote there"
+    )
     p.set_defaults(func=cmd_synth)
 
     p = commands.add_parser("prepare", help="read raw keypoints into a prepared dataset")
@@ -414,6 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+", help="run folders; the first is the baseline")
     p.add_argument("--split", default="test")
     p.add_argument("-o", "--output", help="also write OUTPUT.md, OUTPUT.tex and OUTPUT.csv")
+    p.add_argument("--overwrite", action="store_true", help="replace those files if they exist")
     p.set_defaults(func=cmd_compare)
 
     p = commands.add_parser("translate", help="translate new clips with a trained model")
@@ -424,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("plot", help="training curves of one or several runs as a PNG")
     p.add_argument("runs", nargs="+", help="run folders")
     p.add_argument("-o", "--output", help="PNG file (default: FIRST_RUN/curves.png)")
+    p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
     p.set_defaults(func=cmd_plot)
 
     p = commands.add_parser("evaluate", help="score a trained run on a split")
@@ -475,7 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--storage",
         help="database URL of the study, e.g. postgresql://USER@HOST/DB to share it between "
-        "machines (default: the SQLite file OUT/study.db)",
+        "machines; or set SIGN2TEXT_STORAGE, which keeps a password off the command line "
+        "(default: the SQLite file OUT/study.db)",
     )
     p.add_argument("--study", help="study name (default: the config's name)")
     p.add_argument(
@@ -511,6 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
     views.add_argument("--compare", action="store_true", help="raw and normalised side by side")
     p.add_argument("-o", "--output", help=".gif or .mp4 (needs ffmpeg) (default: CLIP_NAME.gif)")
     p.add_argument("--fps", type=float, help="playback frame rate (default: the clip's)")
+    p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
     p.set_defaults(func=cmd_show)
 
     p = commands.add_parser("extract", help="videos to .pose keypoints with MediaPipe Holistic")

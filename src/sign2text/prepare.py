@@ -18,14 +18,14 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from sign2text import atomic
+from sign2text import atomic, outputs
 from sign2text.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
 from sign2text.readers.arrays import FPS as ARRAYS_FPS
 from sign2text.readers.arrays import array_info, array_layout, read_arrays
@@ -71,26 +71,32 @@ class PlanIssues:
 
     rows_without_clips: list[dict[str, str]]
     clips_without_rows: list[str]
+    no_sentence: list[dict[str, str]] = field(default_factory=list)  # rows with empty SENTENCE
+
+
+def _keypoint_bases(root: Path) -> list[Path]:
+    """`root/openpose` (synthetic and flat layouts) and How2Sign's
+    `<split>_2D_keypoints/openpose_output/json` folders, those that exist."""
+    candidates = [root / "openpose", *sorted(root.glob("*/openpose_output/json"))]
+    return [base for base in candidates if base.is_dir()]
 
 
 def _keypoint_folders(root: Path) -> dict[str, Path]:
-    """Clip folders under `root/openpose` (synthetic and flat layouts) or How2Sign's
-    `<split>_2D_keypoints/openpose_output/json` folders."""
-    candidates = [root / "openpose", *sorted(root.glob("*/openpose_output/json"))]
+    """The clip folders in `root`'s keypoint folders, by name."""
     folders: dict[str, Path] = {}
-    for base in candidates:
-        if base.is_dir():
-            with os.scandir(base) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        folders.setdefault(entry.name, Path(entry.path))
+    for base in _keypoint_bases(root):
+        with os.scandir(base) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    folders.setdefault(entry.name, Path(entry.path))
     return folders
 
 
 def plan_how2sign(
     root: str | Path, splits: Sequence[str] = SPLITS
 ) -> tuple[list[ClipSource], PlanIssues]:
-    """Match How2Sign table rows to keypoint folders by SENTENCE_NAME."""
+    """Match How2Sign table rows to keypoint folders by SENTENCE_NAME; rows with an empty
+    SENTENCE are left out and listed."""
     root = Path(root)
     folders = _keypoint_folders(root)
     if not folders:
@@ -101,6 +107,7 @@ def plan_how2sign(
         )
     sources: list[ClipSource] = []
     missing: list[dict[str, str]] = []
+    no_sentence: list[dict[str, str]] = []
     used: set[str] = set()
     present = [s for s in splits if table_path(root, s).exists()]
     if not present:
@@ -116,10 +123,15 @@ def plan_how2sign(
                 missing.append({"split": split, "name": row.name})
                 continue
             used.add(row.name)
+            if not row.sentence:
+                no_sentence.append({"split": split, "name": row.name})
+                continue
             sources.append(
                 ClipSource(split, row.name, row.sentence, row.signer, str(folder), "openpose")
             )
-    return sources, PlanIssues(missing, sorted(set(folders) - used))
+    if no_sentence and not sources:
+        raise InputError(root, "no table row has a sentence", "check the tables' SENTENCE column")
+    return sources, PlanIssues(missing, sorted(set(folders) - used), no_sentence)
 
 
 def _plan_digest(sources: Sequence[ClipSource]) -> str:
@@ -213,6 +225,7 @@ def _work_folder(out: Path, digest: str) -> Path:
     if work.exists() and (not plan_file.exists() or plan_file.read_text() != digest):
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
+    atomic.remove_debris(work)  # shards an interrupted run was writing
     if not plan_file.exists():
         atomic.write_text(plan_file, digest)
     return work
@@ -271,6 +284,26 @@ def _assemble(work: Path, dest: Path, shard_stems: dict[str, list[str]]) -> dict
     return summary
 
 
+def _check_points(out: Path, summary: dict[str, Any], layout: Layout) -> None:
+    """Some clips were read, with as many points as `layout` has."""
+    if not summary["layout"]:
+        skipped = summary["skipped"]
+        first = f": {skipped[0]['name']}: {skipped[0]['reason']}" if skipped else ""
+        raise InputError(
+            out,
+            f"none of the {len(skipped)} clips could be read as layout {layout.name!r} "
+            f"({len(layout.points)} points){first}",
+            "fix the clips, or pick the reader that matches these files",
+        )
+    points = summary["layout"]["points"]
+    if points != len(layout.points):
+        raise InputError(
+            out,
+            f"the clips have {points} points, but layout {layout.name!r} has {len(layout.points)}",
+            "pick the reader that matches these files",
+        )
+
+
 def _repair_sentences(
     sources: Sequence[ClipSource],
 ) -> tuple[list[ClipSource], list[dict[str, str]]]:
@@ -301,13 +334,19 @@ def prepare(
     progress: bool = True,
     notes: dict[str, Any] | None = None,
     repair_text: bool = True,
+    inputs: Sequence[str | Path] = (),
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Read `sources` into a prepared dataset at `out`; returns the report.
 
     `notes` are a planner's own findings, added to the report as they are. With `repair_text`,
-    sentences with mojibake are repaired (`textfix.repair`) and listed in the report.
+    sentences with mojibake are repaired (`textfix.repair`) and listed in the report. `out`
+    must not be part of the clips or of the other `inputs` the planner read; an earlier
+    prepared dataset there is replaced only with `overwrite` (`outputs.replaceable_folder`).
     """
-    out = Path(out)
+    read = [*inputs, *(source.path for source in sources)]
+    out = outputs.replaceable_folder(out, outputs.PREPARED, overwrite=overwrite, inputs=read)
+    atomic.remove_debris(out)
     repaired: list[dict[str, str]] = []
     if repair_text:
         sources, repaired = _repair_sentences(sources)
@@ -347,62 +386,71 @@ def prepare(
     stems: dict[str, list[str]] = {}
     for split, n, _ in shards:
         stems.setdefault(split, []).append(f"{split}-{n:05d}")
-    with atomic.atomic_dir(out) as dest:
-        summary = _assemble(work, dest, stems)
-        if summary["layout"].get("points") != len(layout.points):
-            raise InputError(
-                out,
-                f"clips have {summary['layout'].get('points')} points but "
-                f"layout {layout.name!r} has {len(layout.points)}",
-                "pick the reader that matches these files",
+    try:
+        with atomic.atomic_dir(out, replace=overwrite) as dest:
+            summary = _assemble(work, dest, stems)
+            _check_points(out, summary, layout)
+            train_sentences = (
+                [
+                    json.loads(line)["sentence"]
+                    for line in (dest / "train.jsonl").read_text(encoding="utf-8").splitlines()
+                ]
+                if (dest / "train.jsonl").exists()
+                else []
             )
-        train_sentences = (
-            [
-                json.loads(line)["sentence"]
-                for line in (dest / "train.jsonl").read_text(encoding="utf-8").splitlines()
-            ]
-            if (dest / "train.jsonl").exists()
-            else []
-        )
-        if not train_sentences:
-            raise InputError(
-                out,
-                "no training clips were prepared",
-                "a dataset needs a train split to build its tokenizer",
-            )
-        text = train_tokenizer(tokenizer, train_sentences, vocab_size)
-        (dest / tokenizer_file_name(tokenizer, vocab_size)).write_bytes(text.to_bytes())
-        issues = plan_issues or PlanIssues([], [])
-        report = {
-            "format_version": FORMAT_VERSION,
-            "splits": summary["splits"],
-            "skipped": summary["skipped"],
-            "flagged": summary["flagged"],
-            "rows_without_clips": issues.rows_without_clips,
-            "clips_without_rows": issues.clips_without_rows,
-            "repaired_sentences": repaired,
-            "no_person_frames": summary["no_person_frames"],
-            "several_people_frames": summary["several_people_frames"],
-            **(notes or {}),
-        }
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "layout": layout.to_dict(),
-            "fps": fps,
-            "points": summary["layout"]["points"],
-            "values": summary["layout"]["values"],
-            "splits": summary["splits"],
-        }
-        atomic.write_json(dest / "report.json", report)
-        atomic.write_json(dest / "meta.json", meta)
+            if not train_sentences:
+                raise InputError(
+                    out,
+                    "no training clips were prepared",
+                    "a dataset needs a train split to build its tokenizer",
+                )
+            text = train_tokenizer(tokenizer, train_sentences, vocab_size)
+            (dest / tokenizer_file_name(tokenizer, vocab_size)).write_bytes(text.to_bytes())
+            issues = plan_issues or PlanIssues([], [])
+            report = {
+                "format_version": FORMAT_VERSION,
+                "splits": summary["splits"],
+                "skipped": summary["skipped"],
+                "flagged": summary["flagged"],
+                "rows_without_clips": issues.rows_without_clips,
+                "clips_without_rows": issues.clips_without_rows,
+                "repaired_sentences": repaired,
+                "no_person_frames": summary["no_person_frames"],
+                "several_people_frames": summary["several_people_frames"],
+                **(notes or {}),
+            }
+            meta = {
+                "format_version": FORMAT_VERSION,
+                "layout": layout.to_dict(),
+                "fps": fps,
+                "points": summary["layout"]["points"],
+                "values": summary["layout"]["values"],
+                "splits": summary["splits"],
+            }
+            atomic.write_json(dest / "report.json", report)
+            atomic.write_json(dest / "meta.json", meta)
+    except InputError:  # the shards hold what was wrong: a rerun reads the clips afresh
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     shutil.rmtree(work, ignore_errors=True)
     return report
 
 
 def prepare_how2sign(root: str | Path, out: str | Path, **options: Any) -> dict[str, Any]:
     """Prepare a How2Sign-layout folder (real or synthetic)."""
+    root = Path(root)
     sources, issues = plan_how2sign(root)
-    return prepare(sources, out, layout=OPENPOSE_137, fps=24.0, plan_issues=issues, **options)
+    tables = [table_path(root, split) for split in SPLITS]
+    return prepare(
+        sources,
+        out,
+        layout=OPENPOSE_137,
+        fps=24.0,
+        plan_issues=issues,
+        notes={"no_sentence": issues.no_sentence},
+        inputs=[*_keypoint_bases(root), *(table for table in tables if table.exists())],
+        **options,
+    )
 
 
 # Formats beyond How2Sign: .pose folders, PHOENIX skeleton text and manifests. ---------------
@@ -439,12 +487,14 @@ READERS.update(
 
 @dataclass(frozen=True)
 class Plan:
-    """A planner's result: the clips, their layout and frame rate, and notes for the report."""
+    """A planner's result: the clips, their layout and frame rate, notes for the report, and
+    the files it read besides the clips."""
 
     sources: list[ClipSource]
     layout: Layout
     fps: float
     notes: dict[str, Any]
+    inputs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -568,7 +618,8 @@ def plan_listed(clips: list[ListedClip], where: Path, fps: float | None = None) 
         ClipSource(c.split, c.name, c.sentence, c.signer, str(c.path), reader)
         for c, reader in zip(clips, readers, strict=True)
     ]
-    return _finish_plan(sources, first_kind.layout, fps, notes, where)
+    plan = _finish_plan(sources, first_kind.layout, fps, notes, where)
+    return replace(plan, inputs=tuple(dict.fromkeys(c.listed_in for c in clips)))
 
 
 def plan_phoenix(root: str | Path) -> Plan:
@@ -586,11 +637,25 @@ def plan_phoenix(root: str | Path) -> Plan:
             f"no {{{','.join(PHOENIX_SPLITS)}}}.skels files",
             "point at a folder with PHOENIX <split>.skels, .text and .files",
         )
-    return _finish_plan(sources, PHOENIX_50, PHOENIX_FPS, {}, root)
+    read = [
+        root / f"{stem}{suffix}"
+        for stem in PHOENIX_SPLITS
+        for suffix in (".skels", ".text", ".files")
+        if (root / f"{stem}{suffix}").exists()
+    ]
+    return replace(_finish_plan(sources, PHOENIX_50, PHOENIX_FPS, {}, root), inputs=tuple(read))
 
 
 def _prepare_plan(plan: Plan, out: str | Path, **options: Any) -> dict[str, Any]:
-    return prepare(plan.sources, out, layout=plan.layout, fps=plan.fps, notes=plan.notes, **options)
+    return prepare(
+        plan.sources,
+        out,
+        layout=plan.layout,
+        fps=plan.fps,
+        notes=plan.notes,
+        inputs=plan.inputs,
+        **options,
+    )
 
 
 def prepare_pose_folder(

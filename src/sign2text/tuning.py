@@ -8,6 +8,7 @@ import fcntl
 import functools
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lightning as L
@@ -28,7 +29,7 @@ from optuna.exceptions import ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
 
-from sign2text import atomic
+from sign2text import atomic, outputs
 from sign2text.config import Config, ConfigError
 from sign2text.dataset import read_meta
 from sign2text.space import SearchSpace, apply
@@ -43,6 +44,7 @@ MAX_RETRIES = 2  # a trial whose worker died is run again at most this often
 SCHEMA_ATTEMPTS = 10  # tries to open a database whose tables another process is creating
 SQLITE_TIMEOUT_SECONDS = 120  # how long a worker waits for another's write to the study file
 POLL_SECONDS = 1.0  # how often waiting workers and the supervisor look at the study
+STORAGE_ENV = "SIGN2TEXT_STORAGE"  # the study's database URL, kept off command lines
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ExperimentalWarning)
     RETRY = RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES)  # queues a trial again
@@ -58,7 +60,8 @@ class Search:
     trials: int  # finished (complete or pruned) trials the study should hold
     epochs: int  # epochs of each trial; the base config's epochs are the full run's
     metric: str = "val_loss"
-    storage: str | None = None  # database URL; None: the SQLite file OUT/study.db
+    storage: str | None = field(default=None, repr=False)  # database URL (may hold a
+    # password, hence not in the repr); None: the SQLite file OUT/study.db
     study: str | None = None  # study name; None: the base config's name
     heartbeat_seconds: int = 60  # a running trial silent for twice this is failed and retried
 
@@ -88,7 +91,17 @@ class Search:
 
     @property
     def storage_url(self) -> str:
-        return self.storage or f"sqlite:///{(self.out / 'study.db').resolve()}"
+        """`storage`, or the URL of OUT/study.db, escaped so that any folder name works."""
+        if self.storage:
+            return self.storage
+        database = str((self.out / "study.db").resolve())
+        url = sqlalchemy.engine.URL.create("sqlite", database=database)
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def storage_shown(self) -> str:
+        """The storage URL as messages show it: without its password."""
+        return mask_password(self.storage_url)
 
     @property
     def study_name(self) -> str:
@@ -104,6 +117,12 @@ class Search:
 
     def best_score(self, scores: list[float]) -> float:
         return min(scores) if self.direction == "minimize" else max(scores)
+
+
+def mask_password(url: str) -> str:
+    """`url` (or any text holding URLs) with passwords replaced by ***, for anything printed
+    or logged."""
+    return re.sub(r"([\w+.-]+://[^:/@\s]*):[^@\s]*@", r"\1:***@", url)
 
 
 def worker_seed(seed: int, worker: int, trials: int) -> int:
@@ -136,11 +155,19 @@ def open_study(search: Search) -> optuna.Study:
                     heartbeat_stale_trial_callback=RETRY,
                 )
             break
-        except sqlalchemy.exc.OperationalError:
+        except sqlalchemy.exc.OperationalError as error:
             # Another process is creating the tables of a new database right now.
             if attempt == SCHEMA_ATTEMPTS - 1:
-                raise
+                raise ConfigError(
+                    f"{search.storage_shown}: cannot open the study's database "
+                    f"({mask_password(str(error.orig))})"
+                ) from None
             time.sleep(1.0)
+        except (sqlalchemy.exc.ArgumentError, ImportError, ValueError, LookupError) as error:
+            raise ConfigError(
+                f"--storage {search.storage_shown}: not a usable database URL "
+                f"({mask_password(str(error))}); e.g. postgresql://USER@HOST/DB"
+            ) from None
     study = optuna.create_study(
         storage=storage,
         study_name=search.study_name,
@@ -154,7 +181,7 @@ def open_study(search: Search) -> optuna.Study:
             study.set_user_attr(key, value)
         elif stored != value:
             raise ConfigError(
-                f"study {search.study_name!r} in {search.storage_url} was run with {key} "
+                f"study {search.study_name!r} in {search.storage_shown} was run with {key} "
                 f"{stored}, not {value}; pass --study NEW_NAME to start another"
             )
     return study
@@ -280,15 +307,49 @@ def _gpu_environment(worker: int) -> dict[str, str]:
     return {"CUDA_VISIBLE_DEVICES": gpus[worker % len(gpus)]} if len(gpus) > 1 else {}
 
 
-def _start_worker(arguments: list[str], worker: int, out: Path) -> subprocess.Popen:
-    with open(out / f"worker-{worker}.log", "ab") as output:
+def _without_storage(arguments: list[str]) -> list[str]:
+    """The command's arguments less `--storage URL`: a worker reads the URL from STORAGE_ENV,
+    where no other user of the machine can see its password."""
+    kept: list[str] = []
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument == "--storage":
+            skip = True
+        elif not argument.startswith("--storage="):
+            kept.append(argument)
+    return kept
+
+
+def _start_worker(arguments: list[str], worker: int, search: Search) -> subprocess.Popen:
+    storage = {STORAGE_ENV: search.storage} if search.storage else {}
+    with open(search.out / f"worker-{worker}.log", "ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "sign2text", *arguments, "--worker", str(worker)],
+            [
+                sys.executable,
+                "-m",
+                "sign2text",
+                *_without_storage(arguments),
+                "--worker",
+                str(worker),
+            ],
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **_gpu_environment(worker)},
+            env={**os.environ, **_gpu_environment(worker), **storage},
         )
+
+
+def _ending(code: int) -> str:
+    """How a worker process ended, from its exit status (negative: killed by that signal)."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}"
+    return f"ended with exit code {code}"
 
 
 def _describe(trial: FrozenTrial, search: Search) -> str:
@@ -300,8 +361,10 @@ def _describe(trial: FrozenTrial, search: Search) -> str:
     )
 
 
-def _supervise(study: optuna.Study, processes: list[subprocess.Popen], search: Search) -> None:
-    """Wait for the workers, logging each trial as it ends and each worker that fails."""
+def _supervise(study: optuna.Study, processes: list[subprocess.Popen], search: Search) -> list[str]:
+    """Wait for the workers, logging each trial as it ends and each worker that fails;
+    returns one line per failed worker."""
+    failures: list[str] = []
     seen = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
     running = dict(enumerate(processes))
     while running:
@@ -321,23 +384,38 @@ def _supervise(study: optuna.Study, processes: list[subprocess.Popen], search: S
                 continue
             del running[worker]
             if code != 0:
-                log.warning(
-                    "worker %d (pid %d) ended with exit code %d; its log: %s",
-                    worker,
-                    process.pid,
-                    code,
-                    search.out / f"worker-{worker}.log",
-                )
+                failure = f"worker {worker} (pid {process.pid}) {_ending(code)}"
+                log.warning("%s; its log: %s", failure, search.out / f"worker-{worker}.log")
+                failures.append(failure)
+    return failures
 
 
-def tune(search: Search, workers: int, arguments: list[str]) -> optuna.Study:
+@dataclass(frozen=True)
+class Tuned:
+    """What a search's run left: the study, and a line for each worker that failed."""
+
+    study: optuna.Study
+    failures: list[str]
+
+
+def _claim_folder(search: Search) -> None:
+    """The search folder is new, empty or a search's; it is created, and what interrupted
+    runs of it left (temporary files of its trials) is removed."""
+    outputs.own_folder(search.out, outputs.SEARCH, inputs=[search.base.data.prepared])
+    search.out.mkdir(parents=True, exist_ok=True)
+    atomic.remove_debris(search.out)
+    for run_dir in sorted(search.out.glob("trial-*")):
+        atomic.remove_debris(run_dir)
+
+
+def tune(search: Search, workers: int, arguments: list[str]) -> Tuned:
     """Run the search with `workers` processes of `sign2text ARGUMENTS --worker I` on this
-    machine, sharing the study; returns the study once they end, or once Ctrl-C or SIGTERM
-    has stopped them (the same command continues the study)."""
+    machine, sharing the study; returns once they end, or once Ctrl-C or SIGTERM has stopped
+    them (the same command continues the study)."""
     if workers < 1:
         raise ConfigError(f"--workers ({workers}) must be at least 1")
     read_meta(search.base.data.prepared)  # a missing dataset is reported once, here
-    search.out.mkdir(parents=True, exist_ok=True)
+    _claim_folder(search)
     study = open_study(search)
     finished = count(study, FINISHED)
     log.info(
@@ -349,11 +427,12 @@ def tune(search: Search, workers: int, arguments: list[str]) -> optuna.Study:
         search.out,
     )
     if finished >= search.trials:
-        return study
-    processes = [_start_worker(arguments, worker, search.out) for worker in range(workers)]
+        return Tuned(study, [])
+    processes = [_start_worker(arguments, worker, search) for worker in range(workers)]
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    failures: list[str] = []
     try:
-        _supervise(study, processes, search)
+        failures = _supervise(study, processes, search)
     except KeyboardInterrupt:
         log.warning("stopping the workers; run the same command again to continue the study")
         for process in processes:
@@ -363,4 +442,4 @@ def tune(search: Search, workers: int, arguments: list[str]) -> optuna.Study:
             process.wait()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    return study
+    return Tuned(study, failures)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sign2text import atomic
+from sign2text import atomic, outputs
 from sign2text.readers.base import InputError
 
 log = logging.getLogger(__name__)
@@ -124,21 +124,25 @@ def extract_video(video: str | Path, out: str | Path, holistic: Callable[..., An
     return int(pose.body.data.shape[0])
 
 
-def _outputs(videos: Sequence[Path], out_dir: Path) -> list[Path]:
-    """`<out_dir>/<video stem>.pose` per video; two videos may not share a stem."""
-    outputs: dict[Path, Path] = {}
+def _targets(videos: Sequence[Path], out_dir: Path) -> list[Path]:
+    """`<out_dir>/<video stem>.pose` per video; two videos may not share a stem, and none may
+    be another's output (existing outputs are skipped, or replaced when asked)."""
+    out_dir = outputs.output_folder(out_dir)
+    targets: dict[Path, Path] = {}
     for video in videos:
         if not video.is_file():
             raise InputError(video, "the video does not exist", "check the path")
-        out = out_dir / f"{video.stem}.pose"
-        if out in outputs:
+        out = outputs.output_file(
+            out_dir / f"{video.stem}.pose", overwrite=True, inputs=videos, option="--out"
+        )
+        if out in targets:
             raise InputError(
                 video,
-                f"has the same name as {outputs[out]}: both would write {out.name}",
+                f"has the same name as {targets[out]}: both would write {out.name}",
                 "rename one, or extract them into different --out folders",
             )
-        outputs[out] = video
-    return list(outputs)
+        targets[out] = video
+    return list(targets)
 
 
 def extract_videos(
@@ -149,10 +153,11 @@ def extract_videos(
     MediaPipe is loaded only when there is a video to extract.
     """
     paths = [Path(v) for v in videos]
-    outputs = _outputs(paths, Path(out_dir))
+    targets = _targets(paths, Path(out_dir))
     result = Extraction()
     todo = []
-    for video, out in zip(paths, outputs, strict=True):
+    for video, out in zip(paths, targets, strict=True):
+        atomic.remove_debris(out)
         if out.exists() and not overwrite:
             log.info("%s: %s exists, skipped (--overwrite to redo)", video.name, out)
             result.skipped.append(out)

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from ..atomic import atomic_dir
+from .. import outputs
+from ..atomic import atomic_dir, remove_debris
 from ..layouts import OPENPOSE_PARTS
 from .corpus import Corpus, SynthClip, clip_indices, clip_times, generate_clip, make_corpus
 from .signers import FPS, FRAME_HEIGHT, FRAME_WIDTH
@@ -163,12 +164,16 @@ def write_dataset(
     seed: int,
     workers: int | None = None,
     limit: int | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Write the synthetic corpus of `size` drawn with `seed` to `out_dir`; return its info.
 
     `limit` keeps the first `limit` clips of each split. `workers` processes (default: one per
-    core) share the clips; the output is byte-identical whatever their number.
+    core) share the clips; the output is byte-identical whatever their number. An earlier
+    corpus at `out_dir` is replaced only with `overwrite` (`outputs.replaceable_folder`).
     """
+    out_dir = outputs.replaceable_folder(out_dir, outputs.SYNTHETIC, overwrite=overwrite)
+    remove_debris(out_dir)
     size = resolve_size(size)
     workers = workers or os.cpu_count() or 1
     corpus = make_corpus(size, seed)
@@ -177,7 +182,7 @@ def write_dataset(
     began = time.perf_counter()
     logger.info("writing %d %s clips (seed %d) to %s on %d worker(s)",
                 len(indices), size.name, seed, out_dir, workers)  # fmt: skip
-    with atomic_dir(out_dir) as root:
+    with atomic_dir(out_dir, replace=overwrite) as root:
         jobs = [(size, seed, indices[i : i + chunk], str(root))
                 for i in range(0, len(indices), chunk)]  # fmt: skip
         written = sorted(_run_jobs(jobs, workers, len(indices)), key=lambda w: w.index)
