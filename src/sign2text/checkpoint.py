@@ -83,12 +83,16 @@ def read_state(path: str | Path, fix: str, map_location: Any = "cpu") -> dict[st
     if not path.exists():
         raise InputError(path, "not found", fix)
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        handle = open(path, "rb")  # noqa: SIM115 (closed below; its errors are told apart)
     except OSError as error:
         raise InputError(path, f"cannot be read ({error.strerror or error})", fix) from error
+    try:
+        with handle:
+            state = torch.load(handle, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises several types for damaged or foreign files
-        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise InputError(path, f"not a readable checkpoint ({problem})", fix) from error
+        problem = (str(error) or type(error).__name__).splitlines()[0].split(". ")[0]
+        problem = f"truncated, damaged or not a checkpoint ({problem})"
+        raise InputError(path, problem, fix) from error
     if not isinstance(state, dict):
         raise InputError(path, "not a checkpoint sign2text wrote", fix)
     return state

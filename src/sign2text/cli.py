@@ -146,6 +146,10 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     if args.resume:
         run_dir = Path(args.resume)
+        if not (run_dir / "config.yaml").is_file():
+            raise InputError(
+                run_dir, "is not a run folder (no config.yaml)", "pass --resume a run's folder"
+            )
         config = configuration.load(run_dir / "config.yaml", args.set, saved=True)
     else:
         config = configuration.load(resolve(args.config), args.set)

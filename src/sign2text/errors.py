@@ -68,7 +68,12 @@ def describe_os_error(error: OSError, path: str | Path | None = None) -> PathErr
     return PathError(where if where is not None else "(no file named)", problem, fix)
 
 
+WRITE_FIX = "check the free space on that disk and the file-size limit (ulimit -f)"
+
+
 def write_error(path: str | Path, error: OSError) -> WriteError:
-    """An OSError met while writing `path`, as a WriteError naming it and the fix."""
+    """An OSError met while writing `path`, as a WriteError naming it and the fix (without an
+    errno, as NumPy's short writes come, the usual causes)."""
     described = describe_os_error(error, path)
-    return WriteError(path, f"cannot be written: {described.problem}", described.fix)
+    fix = described.fix or WRITE_FIX
+    return WriteError(path, f"cannot be written: {described.problem}", fix)

@@ -696,7 +696,8 @@ def train(
     except BaseException as error:
         status = "stopped" if isinstance(error, KeyboardInterrupt | SystemExit) else "failed"
         reason = str(error) if isinstance(error, Failure) else f"{type(error).__name__}: {error}"
-        log.error("%s: %s", status, reason)
+        if handler is not None:  # into train.log only: the command line prints it itself
+            handler.handle(_record(logging.ERROR, f"{status}: {reason}"))
         with contextlib.suppress(Failure, OSError):  # a full disk may refuse this record too
             _record_state(run_dir, status, seconds=time.perf_counter() - started, reason=reason)
         raise
@@ -710,6 +711,10 @@ def train(
 
 
 CHECKPOINT_FILES = ("best_checkpoint.pt", "last_checkpoint.pt")
+
+
+def _record(level: int, message: str) -> logging.LogRecord:
+    return log.makeRecord(log.name, level, __file__, 0, message, None, None)
 
 
 def _record_state(run_dir: Path, status: str, **details: Any) -> None:
