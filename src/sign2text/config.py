@@ -372,11 +372,18 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     try:
         value = yaml.safe_load(raw)
     except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of too many digits
-        raise ConfigError(f"--set {text!r}: the value is not valid YAML ({error})") from error
+        raise ConfigError(
+            f"--set {text!r}: the value is not valid YAML ({_line(error)})"
+        ) from error
     if isinstance(value, str):  # YAML reads 3e-4 as text; accept it as a number
         with contextlib.suppress(ValueError):
             value = float(value)
     return key.strip().split("."), value
+
+
+def _line(error: Exception) -> str:
+    """An error's message on one line (YAML's span several)."""
+    return " ".join(str(error).split())
 
 
 def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -405,8 +412,8 @@ def load(
             values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError as error:
             raise ConfigError(f"{path}: config file not found") from error
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: not valid YAML ({error})") from error
+        except (yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
+            raise ConfigError(f"{path}: not valid YAML ({_line(error)})") from error
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of sections")
     try:
