@@ -82,3 +82,19 @@ def test_v1_preset_is_the_users_v1_setup() -> None:
         c.train.plateau_patience,
         c.train.min_lr,
     ) == ("plateau", 0.5, 3, 1e-8)
+
+
+def test_a_saved_config_without_newer_keys_keeps_its_old_meaning() -> None:
+    saved = configuration.to_dict(configuration.load(resolve("demo")))
+    for section, keys in configuration.SAVED_BEFORE_KEYS.items():
+        for key in keys:
+            del saved[section][key]
+    old = configuration.from_saved(saved)
+    assert (old.model.kernel, old.model.norm_first, old.data.hands) == (3, True, "wrist")
+    assert (old.model.positions, old.model.input_norm, old.data.centre) == (
+        "sinusoidal",
+        True,
+        "clip",
+    )
+    current = configuration.load(resolve("demo"))
+    assert configuration.from_saved(configuration.to_dict(current)) == current

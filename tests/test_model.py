@@ -54,8 +54,9 @@ def test_v2_parameter_count_matches_its_dimensions() -> None:
     attention = 4 * (d * d + d)
     encoder_layer = attention + (d * ff + ff + ff * d + d) + 2 * 2 * d
     decoder_layer = 2 * attention + (d * ff + ff + ff * d + d) + 3 * 2 * d
-    keypoints = (411 * d + d) + 2 * d + (d * d * 3 + d)
-    expected = keypoints + 8000 * d + layers * (encoder_layer + decoder_layer) + 2 * 2 * d
+    keypoints = (411 * d + d) + 2 * d + (d * d * config.kernel + d)
+    final_norms = 2 * 2 * d if config.norm_first else 0  # post-LN ends each stack normed
+    expected = keypoints + 8000 * d + layers * (encoder_layer + decoder_layer) + final_norms
     assert count_parameters(model) == expected
 
 

@@ -29,7 +29,7 @@ class DataConfig:
     points: str = "all"
     normalize: bool = True
     centre: str = "clip"
-    hands: str = "wrist"
+    hands: str = "both"
     fps: float = 0.0
     max_frames: int = 512
     train_subset: float = 1.0
@@ -81,8 +81,8 @@ class ModelConfig:
     ff: int = 2048
     dropout: float = 0.2
     downsample: int = 1
-    kernel: int = 3
-    norm_first: bool = True
+    kernel: int = 5
+    norm_first: bool = False
     positions: str = "sinusoidal"
     input_norm: bool = True
     tie_embeddings: bool = True
