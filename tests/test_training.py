@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from conftest import TINY_MODEL
@@ -149,6 +150,7 @@ def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: 
     _all_checkpoints_load(run_dir)
 
 
+@pytest.mark.slow  # two processes start torch and Lightning: a minute on 2 cores
 def test_two_process_ddp_ends_with_identical_weights(random_prepared: Path, tmp_path: Path) -> None:
     run_dir = tmp_path / "ddp"
     overrides = [
