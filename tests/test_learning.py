@@ -3,6 +3,8 @@ ignoring its input cannot reach, and its own ablations collapse."""
 
 from pathlib import Path
 
+import pytest
+
 from sign2text import config as configuration
 from sign2text.evaluation import evaluate
 from sign2text.presets import resolve
@@ -23,6 +25,7 @@ TINY_RUN = [
 ]
 
 
+@pytest.mark.slow  # 40 epochs: about two minutes on 2 cores
 def test_tiny_model_learns_to_translate(tiny_prepared: Path, tmp_path: Path) -> None:
     config = configuration.load(resolve("demo"), [f"data.prepared={tiny_prepared}", *TINY_RUN])
     history = train(config, tmp_path / "run", progress=False)["history"]

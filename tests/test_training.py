@@ -1,14 +1,12 @@
 """Training plumbing on random data: micro-batches, out-of-memory, resume, DDP, runs."""
 
-import json
 import os
-import random
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from conftest import TINY_MODEL
@@ -104,11 +102,14 @@ def test_length_sorted_parts_stay_in_budget_and_give_the_whole_batch_gradient(
 def test_out_of_memory_halves_micro_batches_and_keeps_the_batch(
     random_prepared: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    def fits_four_clips(clips: int) -> None:
-        if clips > 4:
-            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+    trimmed = training._trimmed  # makes each part of a training batch
 
-    monkeypatch.setattr(training, "BEFORE_FORWARD", fits_four_clips)
+    def fits_four_clips(batch, rows, frames, words):  # as a GPU that holds four clips would
+        if len(rows) > 4:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return trimmed(batch, rows, frames, words)
+
+    monkeypatch.setattr(training, "_trimmed", fits_four_clips)
     result = training.train(
         _config(random_prepared, "train.epochs=2"), tmp_path / "run", progress=False
     )
@@ -124,41 +125,6 @@ def _all_checkpoints_load(run_dir: Path) -> None:
         torch.load(path, weights_only=True)
 
 
-def test_kill_9_at_random_moments_then_resume(random_prepared: Path, tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    overrides = [
-        f"data.prepared={random_prepared}",
-        *TINY_MODEL,
-        "train.batch_size=2",
-        "train.epochs=8",
-        "train.early_stopping_patience=100",
-        "train.checkpoint_minutes=0.002",
-    ]
-    base = _train_args(run_dir, overrides)
-    rng = random.Random(0)
-    for attempt in range(4):
-        command = base if attempt == 0 else ["train", "--resume", str(run_dir)]
-        process = subprocess.Popen(
-            _cli(*command),
-            cwd=tmp_path,
-            env=_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(4.0, 7.0))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        _all_checkpoints_load(run_dir)
-    finished = _run("train", "--resume", str(run_dir), cwd=tmp_path)
-    assert finished.returncode == 0, finished.stderr[-2000:]
-    history = json.loads((run_dir / "history.json").read_text())
-    assert history["epoch"] == list(range(1, 9))
-    assert {len(values) for values in history.values()} == {8}
-    assert all(0.0 <= share < 1.0 for share in history["data_wait_share"])
-    assert all(0.0 <= share < 1.0 for share in history["padding_share"])
-    _all_checkpoints_load(run_dir)
-
-
 def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     overrides = [
@@ -168,12 +134,12 @@ def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: 
         "train.epochs=200",
         "train.early_stopping_patience=1000",
     ]
-    started = time.monotonic()
     launched = _run(*_train_args(run_dir, overrides, "--background"), cwd=tmp_path)
     assert launched.returncode == 0 and "background" in launched.stdout
-    assert time.monotonic() - started < 20  # returns at once, not after 200 epochs
-    deadline = time.monotonic() + 60
-    while run_status(run_dir).epoch < 2 and time.monotonic() < deadline:
+    assert run_status(run_dir).state == "running"  # it returned at once, not after 200 epochs
+    hang = time.monotonic() + 1800  # only against a hang: a loaded machine may be very slow
+    while run_status(run_dir).epoch < 2 and time.monotonic() < hang:
+        assert run_status(run_dir).state == "running", (run_dir / "train.out").read_text()
         time.sleep(0.5)
     status = run_status(run_dir)
     assert status.state == "running" and status.epochs == 200 and status.eta_seconds
@@ -184,6 +150,7 @@ def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: 
     _all_checkpoints_load(run_dir)
 
 
+@pytest.mark.slow  # two processes start torch and Lightning: a minute on 2 cores
 def test_two_process_ddp_ends_with_identical_weights(random_prepared: Path, tmp_path: Path) -> None:
     run_dir = tmp_path / "ddp"
     overrides = [
@@ -211,8 +178,7 @@ def test_training_loaders_hand_over_unpadded_clips_padded_after_transfer(
 
     config, data = _module_inputs(random_prepared, WHOLE_BATCHES)
     module = training.TranslationModule(config, data)
-    train_loader, _ = training._loaders(config, data)
-    packed = next(iter(train_loader))
+    packed = next(iter(training.train_loader(config, data)))
     assert isinstance(packed, PackedBatch)
     batch = module.on_after_batch_transfer(packed, 0)
     expected = collate([data.train[int(i)] for i in packed.items])

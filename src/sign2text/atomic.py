@@ -1,5 +1,6 @@
 """Atomic writes: a file or folder is either complete at its final path or absent; and the
-removal of the temporary files an interrupted write left behind.
+removal of the temporary files an interrupted write left behind. A write that fails (full disk,
+file-size limit, permission) raises a `WriteError` naming the file and the fix.
 
 Temporary names are `.<name>.<pid>-<random>.tmp` (files), `.<name>.<pid>-<random>.partial`
 (folders) and `.<name>.old-<pid>` (a folder being replaced), beside `<name>`: the pid says
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -20,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sign2text.readers.base import InputError
+from sign2text.errors import InputError, WriteError, write_error
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,17 @@ def _fsync_dir(path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success it replaces `path` in one rename."""
+    """Yield a temporary path beside `path`; on success it replaces `path` in one rename.
+
+    An OSError while the caller writes the temporary file, or while it is put in place, is a
+    `WriteError` naming `path`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as error:
+        raise write_error(path, error) from error
     tmp = Path(tmp_name)
     try:
         yield tmp
@@ -57,6 +65,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
         _fsync_dir(path.parent)
+    except OSError as error:
+        raise write_error(path, error) from error
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -72,9 +82,22 @@ def write_text(path: str | Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+def strict_json(obj: Any) -> Any:
+    """`obj` with every non-finite float (NaN, infinity) replaced by None: strict JSON has no
+    such numbers, and readers other than Python's reject them."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: strict_json(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [strict_json(value) for value in obj]
+    return obj
+
+
 def write_json(path: str | Path, obj: Any) -> None:
-    """Write `obj` as indented JSON to `path` atomically."""
-    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+    """Write `obj` as indented strict JSON to `path` atomically (non-finite numbers as null)."""
+    text = json.dumps(strict_json(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    write_text(path, text + "\n")
 
 
 @contextlib.contextmanager
@@ -83,13 +106,23 @@ def atomic_dir(path: str | Path, *, replace: bool = False) -> Iterator[Path]:
 
     `path` may be absent or an empty folder; an existing folder is replaced only when
     `replace` (the caller has checked it is its own), and only once the new one is complete,
-    so an interrupted run leaves the old result (or nothing), never a half-written one.
+    so an interrupted run leaves the old result (or nothing), never a half-written one. A
+    failed write in the folder is a `WriteError` naming the file at its final path.
     """
     path = Path(os.path.abspath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".partial", dir=path.parent))
     try:
-        yield tmp
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".partial", dir=path.parent))
+    except OSError as error:
+        raise write_error(path, error) from error
+    try:
+        try:
+            yield tmp
+        except OSError as error:
+            raise write_error(_final(error.filename, tmp, path), error) from error
+        except WriteError as error:
+            final = _final(error.path, tmp, path)
+            raise WriteError(final, error.problem, error.fix) from error
         tmp.chmod(0o755)
         old = None
         if os.path.lexists(path) and not _empty_folder(path):
@@ -108,6 +141,14 @@ def atomic_dir(path: str | Path, *, replace: bool = False) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _final(name: object, tmp: Path, path: Path) -> Path:
+    """Where the file `name`, written in the temporary folder `tmp`, will be once `tmp` is
+    `path` (`path` itself when `name` is elsewhere or unknown)."""
+    if not isinstance(name, str) or not Path(name).is_relative_to(tmp):
+        return path
+    return path / Path(name).relative_to(tmp)
 
 
 def _empty_folder(path: Path) -> bool:

@@ -8,13 +8,13 @@ import json
 import logging
 import os
 import sys
+import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from sign2text.config import ConfigError
+from sign2text.errors import Failure, InputError, describe_os_error
 from sign2text.presets import SEARCH_SPACE
-from sign2text.readers.base import InputError
 
 
 def _print_metrics(title: str, metrics: dict) -> None:
@@ -146,6 +146,10 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     if args.resume:
         run_dir = Path(args.resume)
+        if not (run_dir / "config.yaml").is_file():
+            raise InputError(
+                run_dir, "is not a run folder (no config.yaml)", "pass --resume a run's folder"
+            )
         config = configuration.load(run_dir / "config.yaml", args.set, saved=True)
     else:
         config = configuration.load(resolve(args.config), args.set)
@@ -189,13 +193,19 @@ def cmd_status(args: argparse.Namespace) -> None:
         return
     for run_dir in runs:
         s = run_status(run_dir)
-        last = ", ".join(f"{k} {v:.4g}" for k, v in s.last.items() if k != "epoch") or "-"
-        best = ", ".join(f"{k} {v:.4g}" for k, v in s.best.items()) or "-"
         eta = format_duration(s.eta_seconds)
         print(f"{run_dir}: {s.state}, epoch {s.epoch}/{s.epochs}, ETA {eta}")
-        print(f"  last: {last}")
-        print(f"  best: {best}")
+        if s.reason:
+            print(f"  reason: {s.reason}")
+        print(f"  last: {_figures({k: v for k, v in s.last.items() if k != 'epoch'})}")
+        print(f"  best: {_figures(s.best)}")
         print(f"  health: {s.health}")
+
+
+def _figures(values: dict) -> str:
+    """`name value, ...`; a value that is no number (not finite when recorded) as `-`."""
+    shown = [f"{k} {v:.4g}" if isinstance(v, int | float) else f"{k} -" for k, v in values.items()]
+    return ", ".join(shown) or "-"
 
 
 def cmd_stop(args: argparse.Namespace) -> None:
@@ -358,13 +368,9 @@ def cmd_show(args: argparse.Namespace) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> None:
-    from sign2text.video import VideoExtraError, extract_videos
+    from sign2text.video import extract_videos
 
-    try:
-        result = extract_videos(args.videos, Path(args.out), overwrite=args.overwrite)
-    except VideoExtraError as error:
-        print(f"sign2text: error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
+    result = extract_videos(args.videos, Path(args.out), overwrite=args.overwrite)
     print(f"{len(result.written)} written, {len(result.skipped)} already there, in {args.out}")
     if result.skipped:
         print("  (--overwrite extracts those again)")
@@ -566,6 +572,8 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=".*smaller than the logging interval.*")
     # every process validates the whole validation set, so there is nothing to synchronise
     warnings.filterwarnings("ignore", message=".*when logging on epoch level in distributed.*")
+    # the training module resumes its batch sampler itself (TranslationModule.train_dataloader)
+    warnings.filterwarnings("ignore", message=".*your dataloader is not resumable.*")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -576,12 +584,23 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     _quiet_libraries()
+    logging.raiseExceptions = args.verbose  # a log file on a full disk is not worth a traceback
     try:
         args.func(args)
-    except (InputError, ConfigError) as error:
-        print(f"sign2text: error: {error}", file=sys.stderr)
-        return 2
+    except Failure as error:
+        return _report(error, error.exit_code, args.verbose)
+    except OSError as error:  # a file the command met: unreadable, unwritable, missing
+        return _report(describe_os_error(error), 1, args.verbose)
     return 0
+
+
+def _report(error: Exception, code: int, verbose: bool) -> int:
+    """Print `error` as one line (after its traceback with -v); returns the exit status."""
+    if verbose:
+        traceback.print_exc()
+    line = " ".join(str(error).split())
+    print(f"sign2text: error: {line}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

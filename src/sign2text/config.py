@@ -12,9 +12,13 @@ from typing import Any
 
 import yaml
 
+from sign2text.errors import Failure
 
-class ConfigError(ValueError):
+
+class ConfigError(Failure, ValueError):
     """An unreadable, unknown or impossible configuration value."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -218,10 +222,11 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
 
 def validate(config: Config) -> Config:
     """Reject impossible settings with a message that says what to change."""
-    m, t, x = config.model, config.train, config.text
+    m, t, x, d = config.model, config.train, config.text, config.decode
     checks = [
+        (m.heads >= 1, f"model.heads ({m.heads}) must be at least 1"),
         (
-            m.d_model % m.heads == 0,
+            m.heads >= 1 and m.d_model % m.heads == 0,
             f"model.d_model ({m.d_model}) must be divisible by model.heads ({m.heads})",
         ),
         (m.d_model > 0 and m.ff > 0, "model.d_model and model.ff must be positive"),
@@ -248,6 +253,23 @@ def validate(config: Config) -> Config:
             f"data.hands {config.data.hands!r} is not one of {HAND_NAMES}",
         ),
         (t.lr > 0, f"train.lr ({t.lr}) must be positive"),
+        (t.min_lr >= 0 and t.weight_decay >= 0, "train.min_lr and train.weight_decay must be >= 0"),
+        (all(0.0 <= b < 1.0 for b in t.betas), f"train.betas {t.betas} must be in [0, 1)"),
+        (
+            t.warmup_epochs >= 0 and t.grad_clip >= 0,
+            "train.warmup_epochs and train.grad_clip must be >= 0 (0 turns them off)",
+        ),
+        (0.0 < t.plateau_factor < 1.0, "train.plateau_factor must be in (0, 1)"),
+        (
+            min(t.plateau_patience, t.early_stopping_patience, t.val_decode_max) >= 0,
+            "train.plateau_patience, early_stopping_patience and val_decode_max must be >= 0",
+        ),
+        (0 <= t.seed < 2**32, f"train.seed ({t.seed}) must be in [0, 2**32)"),
+        (t.num_workers >= 0, "train.num_workers must be 0 (load in the training process) or more"),
+        (
+            t.max_minutes >= 0 and t.checkpoint_minutes >= 0,
+            "train.max_minutes and train.checkpoint_minutes must be 0 (off) or positive",
+        ),
         (0.0 < t.decay_share <= 1.0, f"train.decay_share ({t.decay_share}) must be in (0, 1]"),
         (t.batch_size >= 1, f"train.batch_size ({t.batch_size}) must be at least 1"),
         (t.batch_frames >= 0, "train.batch_frames must be 0 (no frame budget) or positive"),
@@ -264,16 +286,21 @@ def validate(config: Config) -> Config:
             f"text.tokenizer {x.tokenizer!r} is not one of {TOKENIZER_NAMES}",
         ),
         (x.vocab_size >= 8, "text.vocab_size must be at least 8"),
+        (x.max_tokens >= 1, "text.max_tokens must be at least 1"),
         (
             config.health.input_check_epoch >= config.health.check_epoch,
             "health.input_check_epoch must not come before health.check_epoch",
         ),
-        (config.decode.beam_size >= 1, "decode.beam_size must be at least 1"),
+        (d.beam_size >= 1, "decode.beam_size must be at least 1"),
+        (
+            d.no_repeat_ngram >= 0 and d.max_len_extra >= 0,
+            "decode.no_repeat_ngram and decode.max_len_extra must be >= 0",
+        ),
         (
             config.quick.epochs >= 1 and config.quick.train_clips >= 1,
             "quick.epochs and quick.train_clips must be at least 1",
         ),
-        (config.decode.max_len_ratio > 0, "decode.max_len_ratio must be positive"),
+        (d.max_len_ratio > 0, "decode.max_len_ratio must be positive"),
         (0.0 < config.data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
         (config.data.fps >= 0, "data.fps must be 0 (keep the data's frame rate) or positive"),
         (
@@ -285,8 +312,12 @@ def validate(config: Config) -> Config:
             "augment.frame_drop and augment.keypoint_drop must be in [0, 1)",
         ),
         (
-            config.data.max_frames >= 2**m.downsample,
+            0 <= m.downsample <= 4 and config.data.max_frames >= 2**m.downsample,
             "data.max_frames is shorter than the model's down-sampling",
+        ),
+        (
+            config.augment.rotation_degrees >= 0 and config.augment.shear >= 0,
+            "augment.rotation_degrees and augment.shear must be >= 0",
         ),
     ]
     for ok, message in checks:
@@ -340,12 +371,19 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ConfigError(f"--set {text!r}: expected key=value, e.g. train.lr=3e-4")
     try:
         value = yaml.safe_load(raw)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"--set {text!r}: the value is not valid YAML ({error})") from error
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of too many digits
+        raise ConfigError(
+            f"--set {text!r}: the value is not valid YAML ({_line(error)})"
+        ) from error
     if isinstance(value, str):  # YAML reads 3e-4 as text; accept it as a number
         with contextlib.suppress(ValueError):
             value = float(value)
     return key.strip().split("."), value
+
+
+def _line(error: Exception) -> str:
+    """An error's message on one line (YAML's span several)."""
+    return " ".join(str(error).split())
 
 
 def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -374,8 +412,8 @@ def load(
             values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError as error:
             raise ConfigError(f"{path}: config file not found") from error
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: not valid YAML ({error})") from error
+        except (yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
+            raise ConfigError(f"{path}: not valid YAML ({_line(error)})") from error
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of sections")
     try:

@@ -53,12 +53,22 @@ class PreparedSplit:
                 f"the prepared dataset has no {split!r} split",
                 f"its splits are {sorted(self.meta['splits'])}",
             )
-        self.frames = np.load(folder / f"{split}.npy", mmap_mode="r")  # (F, K, C)
-        self.clips = [
-            ClipEntry(**json.loads(line))
-            for line in index.read_text(encoding="utf-8").splitlines()
-            if line
-        ]
+        array = folder / f"{split}.npy"
+        try:
+            self.frames = np.load(array, mmap_mode="r")  # (F, K, C)
+        except Exception as error:  # NumPy reports a damaged file in several types
+            raise _damaged(array, error) from error
+        try:
+            self.clips = [
+                ClipEntry(**json.loads(line))
+                for line in index.read_text(encoding="utf-8").splitlines()
+                if line
+            ]
+        except (OSError, ValueError, TypeError) as error:
+            raise _damaged(index, error) from error
+        ends = max((clip.start + clip.frames for clip in self.clips), default=0)
+        if self.frames.ndim != 3 or ends > len(self.frames):
+            raise _damaged(array, ValueError(f"{len(self.frames)} frames, the index needs {ends}"))
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -76,7 +86,23 @@ def read_meta(folder: str | Path) -> dict:
         raise InputError(
             folder, "not a prepared dataset (no meta.json)", "run `sign2text prepare` first"
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise _damaged(path, error) from error
+    if not isinstance(meta, dict) or not {"layout", "fps", "values", "splits"} <= set(meta):
+        raise _damaged(path, ValueError("not the meta.json prepare writes"))
+    return meta
+
+
+def _damaged(path: Path, error: Exception) -> InputError:
+    """A prepared dataset's file that cannot be read as what prepare wrote."""
+    problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return InputError(
+        path,
+        f"a damaged prepared dataset file ({problem})",
+        "prepare the dataset again with `sign2text prepare ... --overwrite`",
+    )
 
 
 def dataset_layout(meta: dict, points: str) -> tuple[Layout, list[int]]:
@@ -243,7 +269,8 @@ class BucketBatchSampler(Sampler[list[int]]):
     `bucket` False, batches are cut from the shuffled order as it is (the naive baseline).
     Deterministic for a given seed and epoch; `set_epoch` picks the epoch. With `distributed`,
     each process of a torch.distributed group takes every world-size-th batch of the same
-    order (all processes get the same number of batches).
+    order (all processes get the same number of batches). `resume` starts an epoch after the
+    batches an interrupted run had done, so a resumed run sees the batches it would have seen.
     """
 
     def __init__(
@@ -263,10 +290,18 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.pool = batch_size * pool_batches
         self.distributed, self.max_frames, self.bucket = distributed, max_frames, bucket
         self.epoch = 0
+        self.skip = 0  # batches of this epoch (per process) that its iterations leave out
         self._cached: tuple[int, list[np.ndarray]] | None = None
 
     def set_epoch(self, epoch: int) -> None:
+        if epoch != self.epoch:
+            self.skip = 0
         self.epoch = epoch
+
+    def resume(self, epoch: int, done: int) -> None:
+        """Iterate epoch `epoch` from its batch `done` on (this process's batches), as a run
+        interrupted after `done` batches of it would have gone on; later epochs in full."""
+        self.epoch, self.skip = epoch, done
 
     def _rank_and_world(self) -> tuple[int, int]:
         if self.distributed and dist.is_available() and dist.is_initialized():
@@ -304,4 +339,4 @@ class BucketBatchSampler(Sampler[list[int]]):
         rank, world = self._rank_and_world()
         batches = self._all_batches()
         batches = batches[: len(batches) // world * world]
-        yield from (batch.tolist() for batch in batches[rank::world])
+        yield from (batch.tolist() for batch in batches[rank::world][self.skip :])

@@ -366,22 +366,21 @@ def prepare(
     if len(todo) < len(shards):
         log.info("resuming: %d of %d shards already done", len(shards) - len(todo), len(shards))
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    bar = tqdm(
+    with tqdm(
         total=len(shards),
         initial=len(shards) - len(todo),
         unit="shard",
         desc="prepare",
         disable=not progress,
-    )
-    if workers == 1:
-        for job in todo:
-            _read_shard(job)
-            bar.update()
-    else:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for _ in pool.imap_unordered(_read_shard, todo):
+    ) as bar:  # closed (its line ended) before an error is printed
+        if workers == 1:
+            for job in todo:
+                _read_shard(job)
                 bar.update()
-    bar.close()
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for _ in pool.imap_unordered(_read_shard, todo):
+                    bar.update()
 
     stems: dict[str, list[str]] = {}
     for split, n, _ in shards:

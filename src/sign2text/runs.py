@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -15,8 +16,11 @@ from typing import Any
 import yaml
 
 from sign2text import atomic
-from sign2text.config import from_saved
-from sign2text.health import assess
+from sign2text.config import ConfigError, from_saved
+
+STATE_FILE = "state.json"  # the run's own record: running (with its pid), then how it ended
+PID_FILE = "pid"  # the process training the run, written by it and by `launch_background`
+ENDINGS = ("finished", "stopped", "failed", "pruned")
 
 
 def launch_background(arguments: list[str], run_dir: Path) -> int:
@@ -30,14 +34,22 @@ def launch_background(arguments: list[str], run_dir: Path) -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    atomic.write_text(run_dir / "pid", f"{process.pid}\n")
-    (run_dir / "state.json").unlink(missing_ok=True)
+    atomic.write_text(run_dir / PID_FILE, f"{process.pid}\n")
+    (run_dir / STATE_FILE).unlink(missing_ok=True)  # an earlier attempt's: the new one writes
     return process.pid
+
+
+def record_state(run_dir: Path, status: str, **details: Any) -> None:
+    """Write the run's own record: `status` (running or one of ENDINGS), this process's pid
+    and `details`; "running" also names this process in the pid file."""
+    if status == "running":
+        atomic.write_text(run_dir / PID_FILE, f"{os.getpid()}\n")
+    atomic.write_json(run_dir / STATE_FILE, {"status": status, "pid": os.getpid(), **details})
 
 
 def _pid(run_dir: Path) -> int | None:
     try:
-        return int((run_dir / "pid").read_text().split()[0])
+        return int((run_dir / PID_FILE).read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -63,13 +75,14 @@ class RunStatus:
     """One run at a glance."""
 
     run_dir: Path
-    state: str  # running | finished | stopped | died | not started
+    state: str  # running | finished | stopped | failed | pruned | died | not started
     epoch: int
     epochs: int
     eta_seconds: float | None
     last: dict[str, Any]
     best: dict[str, Any]
     health: str
+    reason: str = ""  # why it failed
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -79,6 +92,27 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
+def _state(run_dir: Path, record: dict[str, Any]) -> tuple[str, bool]:
+    """(state, whether its process is alive), from the run's own record and its processes.
+
+    A run's process records "running" with its pid when it starts, superseding what an
+    earlier attempt left, and how it ended when it ends; a process gone without saying how it
+    ended (kill -9, out of memory, power loss) died. A run just launched in the background has
+    no record yet, only the pid file.
+    """
+    launched = _pid(run_dir)
+    if is_alive(launched):
+        return "running", True
+    status = record.get("status")
+    if status == "running":
+        pid = record.get("pid")
+        alive = isinstance(pid, int) and is_alive(pid)
+        return ("running" if alive else "died"), alive
+    if status in ENDINGS:
+        return status, False
+    return ("died" if launched is not None else "not started"), False
+
+
 def run_status(run_dir: str | Path) -> RunStatus:
     """Read a run folder's history, config, pid and end state."""
     run_dir = Path(run_dir)
@@ -86,34 +120,30 @@ def run_status(run_dir: str | Path) -> RunStatus:
     try:
         config = from_saved(yaml.safe_load((run_dir / "config.yaml").read_text()))
         epochs = config.train.epochs
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, ValueError, TypeError, AttributeError, ConfigError, yaml.YAMLError):
         config, epochs = None, 0
-    ended = _read_json(run_dir / "state.json").get("status")
-    alive = is_alive(_pid(run_dir))
+    record = _read_json(run_dir / STATE_FILE)
+    state, alive = _state(run_dir, record)
     done = len(history.get("epoch", []))
-    if alive:
-        state = "running"
-    elif ended:
-        state = ended
-    else:
-        state = "died" if (run_dir / "pid").exists() else "not started"
 
     def at(i: int) -> dict[str, Any]:
         keys = ("epoch", "train_loss", "val_loss", "val_bleu4", "val_wer")
         return {k: history[k][i] for k in keys if k in history and len(history[k]) > i}
 
     last = at(done - 1) if done else {}
-    best = (
-        at(min(range(done), key=lambda i: history["val_loss"][i]))
-        if (done and "val_loss" in history)
-        else {}
-    )
+    scored = [(v, i) for i, v in enumerate(history.get("val_loss", [])) if _finite(v)]
+    best = at(min(scored)[1]) if scored else {}
     eta = None
     if alive and done:
         per_epoch = sum(history["epoch_seconds"]) / done
         eta = per_epoch * max(epochs - done, 0)
-    health = assess(history, config.health).line() if config and done else "-"
-    return RunStatus(run_dir, state, done, epochs, eta, last, best, health)
+    health = history["health"][-1] if done and history.get("health") else "-"
+    reason = str(record.get("reason", "")) if state == "failed" else ""
+    return RunStatus(run_dir, state, done, epochs, eta, last, best, health, reason)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
 
 
 def find_runs(root: str | Path = "runs") -> list[Path]:

@@ -7,10 +7,11 @@ lists), `best_checkpoint.pt` and `last_checkpoint.pt` (portable: model, config, 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -20,13 +21,14 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, Timer, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, Checkpoint, EarlyStopping, Timer, TQDMProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
+from lightning.pytorch.utilities import rank_zero_only
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch.utils.data import DataLoader
 
-from sign2text import atomic, checkpoint
+from sign2text import atomic, checkpoint, randomness, runs
 from sign2text import config as configuration
 from sign2text.augment import augment
 from sign2text.config import Config, TrainConfig
@@ -43,8 +45,9 @@ from sign2text.dataset import (
     read_meta,
 )
 from sign2text.decoding import greedy, length_limits
+from sign2text.errors import Failure, InputError, TrainingError, write_error
 from sign2text.features import Anchors, input_size, model_input
-from sign2text.health import assess
+from sign2text.health import FAILING, assess
 from sign2text.layouts import Layout
 from sign2text.metrics import corpus_scores
 from sign2text.model import Translator, count_parameters
@@ -54,9 +57,10 @@ from sign2text.tokenizer import PAD, Tokenizer
 log = logging.getLogger(__name__)
 
 RESUME_FILE = "resume.ckpt"
-# Test hook: called with each micro-batch's clip count before its forward pass; a test sets it
-# to raise torch.OutOfMemoryError for large micro-batches, as a GPU would.
-BEFORE_FORWARD: Callable[[int], None] | None = None
+
+
+class Diverged(TrainingError):
+    """A loss that is not a finite number: training stops at once."""
 
 
 @dataclass
@@ -162,8 +166,21 @@ class TranslationModule(L.LightningModule):
         self.model = Translator.build(config, data.features, len(data.tokenizer))
         self.anchors = Anchors.of(data.layout)
         self.micro_batches = 1
+        self.batches_done = 0  # training steps taken in the current epoch
+        self.start: tuple[int, int] | None = None  # (epoch, batches done) of a resume point
         self._sums: dict[str, float] = {}
         self._clock: dict[str, float] = {}
+
+    def train_dataloader(self) -> DataLoader:
+        """The training batches; a resumed run's start inside its first epoch after the
+        batches the interrupted run had done (Lightning asks after `on_load_checkpoint`)."""
+        loader = train_loader(self.config, self.data, self.global_rank)
+        if self.start is not None:
+            loader.batch_sampler.resume(*self.start)
+        return loader
+
+    def val_dataloader(self) -> DataLoader:
+        return val_loader(self.config, self.data)
 
     def features(self, batch: Batch) -> torch.Tensor:
         """Model input for a batch, computed on the batch's device: (B, T, F)."""
@@ -199,6 +216,7 @@ class TranslationModule(L.LightningModule):
         if self._sums.get("epoch") != self.current_epoch:  # not when resumed inside this epoch
             self._reset("train")
             self._sums["epoch"] = self.current_epoch
+            self.batches_done = 0
         sampler = self.trainer.train_dataloader.batch_sampler
         if isinstance(sampler, BucketBatchSampler):
             sampler.set_epoch(self.current_epoch)
@@ -237,8 +255,6 @@ class TranslationModule(L.LightningModule):
         for rows in self._parts(lengths):
             longest = max(lengths[r] for r in rows)
             part = _trimmed(batch, rows, longest, max(words[r] for r in rows))
-            if BEFORE_FORWARD is not None:
-                BEFORE_FORWARD(len(part.items))
             smoothed, _ = self._loss_sums(part, self.config.train.label_smoothing)
             self.manual_backward(smoothed / tokens)
             total += float(smoothed.detach())
@@ -290,7 +306,18 @@ class TranslationModule(L.LightningModule):
             train_frames=sum(lengths),
             train_padded=padded,  # frames the model ran, padding included
         )
+        if not math.isfinite(loss_sum):
+            self._diverged(f"the training loss is {loss_sum} at batch {self.batches_done + 1}")
+        self.batches_done += 1  # here, not in on_train_batch_end: ResumePoint saves before that
         self.log("loss", loss_sum / max(tokens, 1), prog_bar=True, batch_size=len(batch.items))
+
+    def _diverged(self, what: str) -> None:
+        lr = self.config.train.lr
+        raise Diverged(
+            f"training diverged in epoch {self.current_epoch + 1}: {what} (lower train.lr, now "
+            f"{lr:g}, or raise train.warmup_epochs; if it persists, look at the prepared clips "
+            "with `sign2text show`: they may hold extreme values)"
+        )
 
     def on_validation_epoch_start(self) -> None:
         self._reset("val")
@@ -342,6 +369,8 @@ class TranslationModule(L.LightningModule):
             record.update(val_bleu4=scores["bleu4"], val_wer=scores["wer"])
         record["val_seconds"] = time.perf_counter() - self._clock["val"]
         self.val_record = record
+        if not math.isfinite(record["val_loss"]):
+            self._diverged(f"the validation loss is {record['val_loss']}")
         for key, value in record.items():
             self.log(key, value, prog_bar=key in ("val_loss", "val_bleu4"))
 
@@ -366,12 +395,28 @@ class TranslationModule(L.LightningModule):
         }
 
     def on_save_checkpoint(self, state: dict[str, Any]) -> None:
-        state["sign2text"] = {"sums": dict(self._sums), "micro_batches": self.micro_batches}
+        """Besides Lightning's state: this epoch's sums, where the run is (epoch, batches done;
+        the next epoch once every batch is done), whether it was told to stop, and every
+        random-number state, so that a resumed run goes on exactly as this one would."""
+        epoch, done = self.current_epoch, self.batches_done
+        if done >= self.trainer.num_training_batches:
+            epoch, done = epoch + 1, 0
+        state["sign2text"] = {
+            "sums": dict(self._sums),
+            "micro_batches": self.micro_batches,
+            "position": [epoch, done],
+            "should_stop": self.trainer.should_stop,
+            "rng": randomness.states(),
+        }
 
     def on_load_checkpoint(self, state: dict[str, Any]) -> None:
-        saved = state.get("sign2text", {})
-        self._sums = dict(saved.get("sums", {}))
-        self.micro_batches = int(saved.get("micro_batches", 1))
+        saved = state["sign2text"]
+        self._sums = dict(saved["sums"])
+        self.micro_batches = int(saved["micro_batches"])
+        epoch, self.batches_done = saved["position"]
+        self.start = (epoch, self.batches_done)
+        self.trainer.should_stop = bool(saved["should_stop"])
+        randomness.restore(saved["rng"])
 
     def _budget_used(self) -> float:
         """Share of the `train.max_minutes` budget spent so far (0 without a budget), read
@@ -422,12 +467,27 @@ def data_wait_advice(share: float, workers: int) -> str | None:
 
 
 class RunRecorder(Callback):
-    """After every epoch: history.json with health, last and best portable checkpoints."""
+    """After every epoch: history.json with health, last and best portable checkpoints; when
+    training diverges, the figures of the epoch it stopped in."""
 
     def __init__(self, run_dir: Path, config: Config, data: Data) -> None:
         self.run_dir, self.config, self.data = run_dir, config, data
         self.history: dict[str, list[Any]] = {}
         self.best = math.inf
+
+    def _append(self, trainer: L.Trainer, record: dict[str, Any], health: str) -> None:
+        for key, value in record.items():
+            self.history.setdefault(key, []).append(value)
+        self.history.setdefault("health", []).append(health)
+        if trainer.is_global_zero:
+            atomic.write_json(self.run_dir / "history.json", self.history)
+
+    def on_exception(
+        self, trainer: L.Trainer, module: TranslationModule, exception: BaseException
+    ) -> None:
+        if isinstance(exception, Diverged):
+            record = {"epoch": trainer.current_epoch + 1, **module.train_record()}
+            self._append(trainer, record, f"{FAILING}: diverged (the loss is not a number)")
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: TranslationModule) -> None:
         record: dict[str, Any] = {
@@ -436,13 +496,11 @@ class RunRecorder(Callback):
             **getattr(module, "val_record", {}),
             "lr": trainer.optimizers[0].param_groups[0]["lr"],
         }
-        for key, value in record.items():
-            self.history.setdefault(key, []).append(value)
-        verdict = assess(self.history, self.config.health)
-        self.history.setdefault("health", []).append(verdict.line())
+        history = {key: [*self.history.get(key, []), value] for key, value in record.items()}
+        verdict = assess(history, self.config.health)
+        self._append(trainer, record, verdict.line())
         if not trainer.is_global_zero:
             return
-        atomic.write_json(self.run_dir / "history.json", self.history)
         log.info(
             "epoch %d/%d: %s",
             record["epoch"],
@@ -469,7 +527,7 @@ class RunRecorder(Callback):
             "info": info,
         }
         checkpoint.save(self.run_dir / "last_checkpoint.pt", **save)
-        if record.get("val_loss", math.inf) < self.best:
+        if record["val_loss"] < self.best:  # finite: a non-finite one stopped training
             self.best = record["val_loss"]
             checkpoint.save(self.run_dir / "best_checkpoint.pt", **save)
 
@@ -481,10 +539,10 @@ class RunRecorder(Callback):
         self.best = float(state["best"])
 
 
-class ResumePoint(Callback):
+class ResumePoint(Checkpoint):
     """Saves the full trainer state to resume.ckpt after every epoch, every few minutes
     inside long epochs, and after the current batch when SIGTERM arrives (Lightning then
-    stops the run)."""
+    stops the run). A `Checkpoint`, so Lightning calls it after early stopping has decided."""
 
     def __init__(self, run_dir: Path, minutes: float) -> None:
         self.path, self.seconds = run_dir / RESUME_FILE, minutes * 60
@@ -503,25 +561,58 @@ class ResumePoint(Callback):
         self.last = time.monotonic()
 
 
-class AtomicCheckpointIO(TorchCheckpointIO):
-    """Lightning checkpoints written to a temporary file and renamed into place."""
+RESUME_FIX = "delete it to start the run again from its first epoch"
+
+
+class RunCheckpointIO(TorchCheckpointIO):
+    """resume.ckpt written atomically and read back checked: a failed write, or a file that is
+    truncated, foreign or of another model, is one line naming it."""
+
+    def __init__(self, module: L.LightningModule) -> None:
+        self.shapes = {name: tensor.shape for name, tensor in module.state_dict().items()}
 
     def save_checkpoint(
-        self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None
+        self, state: dict[str, Any], path: Any, storage_options: Any = None
     ) -> None:
-        with atomic.atomic_path(path) as tmp:
-            torch.save(checkpoint, tmp)
+        checkpoint.write_state(path, state)
+
+    def load_checkpoint(
+        self, path: Any, map_location: Any = None, weights_only: bool | None = None
+    ) -> dict[str, Any]:
+        state = checkpoint.read_state(path, RESUME_FIX, map_location or "cpu")
+        if not {"state_dict", "loops", "sign2text"} <= set(state):
+            raise InputError(path, "not a resume point that sign2text train wrote", RESUME_FIX)
+        saved = state["state_dict"]
+        shapes = {name: getattr(tensor, "shape", None) for name, tensor in saved.items()}
+        if shapes != self.shapes:
+            raise InputError(
+                path,
+                "holds another model than this run's config.yaml describes",
+                f"resume without --set model.*, or {RESUME_FIX}",
+            )
+        return state
 
 
-def _loaders(config: Config, data: Data) -> tuple[DataLoader, DataLoader]:
-    train = config.train
-    common = {
+def _common(config: Config, sampler: BucketBatchSampler, rank: int) -> dict[str, Any]:
+    """DataLoader settings of both splits: own generator, workers seeded by epoch (started
+    afresh every epoch, so their seeds follow the epoch in a resumed run too)."""
+    workers = config.train.num_workers
+    return {
+        "batch_sampler": sampler,
         "collate_fn": collate_packed,
-        "num_workers": train.num_workers,
+        "num_workers": workers,
         "pin_memory": torch.cuda.is_available(),
-        "persistent_workers": train.num_workers > 0,
+        "generator": randomness.loader_generator(config.train.seed),
+        "worker_init_fn": functools.partial(
+            randomness.seed_worker, config.train.seed, sampler, rank
+        ),
     }
-    train_sampler = BucketBatchSampler(
+
+
+def train_loader(config: Config, data: Data, rank: int = 0) -> DataLoader:
+    """Training batches: shuffled every epoch, each process of a DDP group its share."""
+    train = config.train
+    sampler = BucketBatchSampler(
         data.train.lengths,
         train.batch_size,
         seed=train.seed,
@@ -529,13 +620,18 @@ def _loaders(config: Config, data: Data) -> tuple[DataLoader, DataLoader]:
         max_frames=train.batch_frames,
         bucket=train.bucketing,
     )
-    val_sampler = BucketBatchSampler(
-        data.val.lengths, train.batch_size, shuffle=False, max_frames=train.batch_frames
+    return DataLoader(data.train, **_common(config, sampler, rank))
+
+
+def val_loader(config: Config, data: Data) -> DataLoader:
+    """Validation batches, shortest clips first."""
+    sampler = BucketBatchSampler(
+        data.val.lengths,
+        config.train.batch_size,
+        shuffle=False,
+        max_frames=config.train.batch_frames,
     )
-    return (
-        DataLoader(data.train, batch_sampler=train_sampler, **common),
-        DataLoader(data.val, batch_sampler=val_sampler, **common),
-    )
+    return DataLoader(data.val, **_common(config, sampler, 0))
 
 
 def add_log_file(path: Path) -> logging.Handler:
@@ -576,106 +672,142 @@ def train(
     callbacks: Sequence[Callback] = (),
 ) -> dict[str, Any]:
     """Train `config` into `run_dir` (continuing its resume.ckpt when `resume`); returns the
-    history and summary figures."""
+    history and summary figures.
+
+    state.json says "running" (with this process's pid) while it runs, superseding what an
+    earlier attempt left, then how it ended: finished, stopped (on request; resumable) or
+    failed (with the reason, which is raised on). A run killed outright keeps "running" with a
+    pid that is gone: `runs.run_status` calls it died.
+    """
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not resume:  # a fresh start must not leave an older run's files to be mistaken for its own
-        for stale in (
-            RESUME_FILE,
-            "history.json",
-            "state.json",
-            "best_checkpoint.pt",
-            "last_checkpoint.pt",
-        ):
-            (run_dir / stale).unlink(missing_ok=True)
-    handler = add_log_file(run_dir / "train.log")
     try:
-        L.seed_everything(config.train.seed, workers=True, verbose=False)
-        prepared = str(Path(config.data.prepared).resolve())
-        config = replace(config, data=replace(config.data, prepared=prepared))
-        atomic.write_text(run_dir / "config.yaml", configuration.dump(config))
-        atomic.write_text(run_dir / "pid", f"{os.getpid()}\n")
-        data = load_data(config)
-        module = TranslationModule(config, data)
-        parameters = count_parameters(module.model)
-        log.info(
-            "model: %s parameters (%d train / %d val clips, vocabulary %d %s)",
-            f"{parameters:,}",
-            len(data.train),
-            len(data.val),
-            len(data.tokenizer),
-            data.tokenizer.kind,
-        )
-        recorder = RunRecorder(run_dir, config, data)
-        trainer_callbacks: list[Callback] = [
-            recorder,
-            ResumePoint(run_dir, config.train.checkpoint_minutes),
-            EarlyStopping(
-                monitor="val_loss", patience=config.train.early_stopping_patience, mode="min"
-            ),
-        ]
-        trainer_callbacks += callbacks
-        if progress:
-            trainer_callbacks.append(TQDMProgressBar(refresh_rate=10))
-        several = devices.devices > 1 or devices.num_nodes > 1
-        precision = resolve_precision(config.train.precision, devices.accelerator)
-        configure_kernels()
-        log.info("precision %s (train.precision %s)", precision, config.train.precision)
-        trainer = L.Trainer(
-            max_epochs=config.train.epochs,
-            max_time={"minutes": config.train.max_minutes} if config.train.max_minutes else None,
-            accelerator=devices.accelerator,
-            devices=devices.devices,
-            num_nodes=devices.num_nodes,
-            strategy="ddp" if several else "auto",
-            use_distributed_sampler=False,
-            precision=precision,
-            callbacks=trainer_callbacks,
-            plugins=[AtomicCheckpointIO()],
-            logger=TensorBoardLogger(str(run_dir), name="tensorboard", version=""),
-            enable_checkpointing=False,
-            enable_progress_bar=progress,
-            enable_model_summary=False,
-            num_sanity_val_steps=0,
-            deterministic=not torch.cuda.is_available(),
-            log_every_n_steps=10,
-        )
-        ckpt = run_dir / RESUME_FILE if resume and (run_dir / RESUME_FILE).exists() else None
-        if resume and ckpt is None:
-            log.info("no resume point in %s yet: starting from the first epoch", run_dir)
-        started = time.perf_counter()
-        train_loader, val_loader = _loaders(config, data)
-        status = "finished"
-        try:
-            trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt, weights_only=True)
-        except SIGTERMException:
-            status = "stopped"
-            log.info("stopped on request; continue with `sign2text train --resume %s`", run_dir)
-        seconds = time.perf_counter() - started
-        history = recorder.history
-        log.info(
-            "rank %d final weights digest %s", trainer.global_rank, weights_digest(module.model)
-        )
-        log.info(
-            "%s after %d epochs in %.1f s; best val_loss %.4f",
-            status,
-            len(history.get("epoch", [])),
-            seconds,
-            recorder.best,
-        )
-        if trainer.is_global_zero:
-            atomic.write_json(run_dir / "state.json", {"status": status, "seconds": seconds})
-        return {
-            "run_dir": str(run_dir),
-            "status": status,
-            "rank": trainer.global_rank,
-            "parameters": parameters,
-            "seconds": seconds,
-            "epochs": len(history.get("epoch", [])),
-            "best_val_loss": recorder.best,
-            "history": history,
-            "train_clips": len(data.train),
-        }
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_error(run_dir, error) from error
+    if not resume:  # a fresh start must not leave an older run's files to be mistaken for its own
+        for stale in (RESUME_FILE, "history.json", runs.STATE_FILE, *CHECKPOINT_FILES):
+            (run_dir / stale).unlink(missing_ok=True)
+    _record_state(run_dir, "running")
+    started = time.perf_counter()
+    handler = None
+    try:
+        handler = add_log_file(run_dir / "train.log")
+        result = _fit(config, run_dir, resume, devices, progress, callbacks)
+    except BaseException as error:
+        status = "stopped" if isinstance(error, KeyboardInterrupt | SystemExit) else "failed"
+        reason = str(error) if isinstance(error, Failure) else f"{type(error).__name__}: {error}"
+        if handler is not None:  # into train.log only: the command line prints it itself
+            handler.handle(_record(logging.ERROR, f"{status}: {reason}"))
+        with contextlib.suppress(Failure, OSError):  # a full disk may refuse this record too
+            _record_state(run_dir, status, seconds=time.perf_counter() - started, reason=reason)
+        raise
     finally:
-        logging.getLogger("sign2text").removeHandler(handler)
-        handler.close()
+        if handler is not None:
+            logging.getLogger("sign2text").removeHandler(handler)
+            handler.close()
+    if result["rank"] == 0:
+        _record_state(run_dir, result["status"], seconds=result["seconds"])
+    return result
+
+
+CHECKPOINT_FILES = ("best_checkpoint.pt", "last_checkpoint.pt")
+
+
+def _record(level: int, message: str) -> logging.LogRecord:
+    return log.makeRecord(log.name, level, __file__, 0, message, None, None)
+
+
+def _record_state(run_dir: Path, status: str, **details: Any) -> None:
+    """The run's own record (`runs.record_state`), kept by the first process of a DDP group."""
+    if rank_zero_only.rank == 0:
+        runs.record_state(run_dir, status, **details)
+
+
+def _fit(
+    config: Config,
+    run_dir: Path,
+    resume: bool,
+    devices: Devices,
+    progress: bool,
+    callbacks: Sequence[Callback],
+) -> dict[str, Any]:
+    """Build data, module, callbacks and trainer; fit; summarise."""
+    L.seed_everything(config.train.seed, workers=True, verbose=False)
+    prepared = str(Path(config.data.prepared).resolve())
+    config = replace(config, data=replace(config.data, prepared=prepared))
+    atomic.write_text(run_dir / "config.yaml", configuration.dump(config))
+    data = load_data(config)
+    module = TranslationModule(config, data)
+    parameters = count_parameters(module.model)
+    log.info(
+        "model: %s parameters (%d train / %d val clips, vocabulary %d %s)",
+        f"{parameters:,}",
+        len(data.train),
+        len(data.val),
+        len(data.tokenizer),
+        data.tokenizer.kind,
+    )
+    recorder = RunRecorder(run_dir, config, data)
+    trainer_callbacks: list[Callback] = [
+        recorder,
+        ResumePoint(run_dir, config.train.checkpoint_minutes),
+        EarlyStopping(
+            monitor="val_loss", patience=config.train.early_stopping_patience, mode="min"
+        ),
+        *callbacks,
+    ]
+    if progress:
+        trainer_callbacks.append(TQDMProgressBar(refresh_rate=10))
+    several = devices.devices > 1 or devices.num_nodes > 1
+    precision = resolve_precision(config.train.precision, devices.accelerator)
+    configure_kernels()
+    log.info("precision %s (train.precision %s)", precision, config.train.precision)
+    trainer = L.Trainer(
+        max_epochs=config.train.epochs,
+        max_time={"minutes": config.train.max_minutes} if config.train.max_minutes else None,
+        accelerator=devices.accelerator,
+        devices=devices.devices,
+        num_nodes=devices.num_nodes,
+        strategy="ddp" if several else "auto",
+        use_distributed_sampler=False,
+        precision=precision,
+        callbacks=trainer_callbacks,
+        plugins=[RunCheckpointIO(module)],
+        logger=TensorBoardLogger(str(run_dir), name="tensorboard", version=""),
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        deterministic=not torch.cuda.is_available(),
+        log_every_n_steps=10,
+    )
+    ckpt = run_dir / RESUME_FILE if resume and (run_dir / RESUME_FILE).exists() else None
+    if resume and ckpt is None:
+        log.info("no resume point in %s yet: starting from the first epoch", run_dir)
+    started = time.perf_counter()
+    status = "finished"
+    try:
+        trainer.fit(module, ckpt_path=ckpt, weights_only=True)
+    except SIGTERMException:
+        status = "stopped"
+        log.info("stopped on request; continue with `sign2text train --resume %s`", run_dir)
+    seconds = time.perf_counter() - started
+    history = recorder.history
+    log.info("rank %d final weights digest %s", trainer.global_rank, weights_digest(module.model))
+    log.info(
+        "%s after %d epochs in %.1f s; best val_loss %.4f",
+        status,
+        len(history.get("epoch", [])),
+        seconds,
+        recorder.best,
+    )
+    return {
+        "run_dir": str(run_dir),
+        "status": status,
+        "rank": trainer.global_rank,
+        "parameters": parameters,
+        "seconds": seconds,
+        "epochs": len(history.get("epoch", [])),
+        "best_val_loss": recorder.best,
+        "history": history,
+        "train_clips": len(data.train),
+    }

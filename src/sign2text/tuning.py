@@ -32,8 +32,9 @@ from optuna.trial import FrozenTrial, TrialState
 from sign2text import atomic, outputs
 from sign2text.config import Config, ConfigError
 from sign2text.dataset import read_meta
+from sign2text.runs import record_state
 from sign2text.space import SearchSpace, apply
-from sign2text.training import train
+from sign2text.training import Diverged, train
 
 log = logging.getLogger(__name__)
 
@@ -228,16 +229,17 @@ def run_trial(
     trial.set_user_attr("config", values)
     config = apply(search.base, {**values, "train.epochs": search.epochs, "name": run_dir.name})
     pruning = PruningCallback(trial, search.metric, search.epochs)
-    result = train(config, run_dir, progress=False, callbacks=[pruning])
+    try:
+        result = train(config, run_dir, progress=False, callbacks=[pruning])
+    except Diverged as error:  # a bad corner of the search space, not a broken search
+        raise optuna.TrialPruned(str(error)) from error
     trial.set_user_attr("epochs", result["epochs"])
     trial.set_user_attr("seconds", result["seconds"])
     if result["status"] != "finished":
         raise TrialStopped(trial.number, result["epochs"])
     scores = result["history"][search.metric]
     if pruning.pruned_after is not None:
-        atomic.write_json(
-            run_dir / "state.json", {"status": "pruned", "seconds": result["seconds"]}
-        )
+        record_state(run_dir, "pruned", seconds=result["seconds"])
         raise optuna.TrialPruned(
             f"{search.metric} {scores[-1]:.4g} after epoch {pruning.pruned_after} is behind "
             "the other trials'"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from sign2text import atomic, outputs
-from sign2text.readers.base import InputError
+from sign2text.errors import Failure, InputError
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,10 @@ INSTALL_HINT = (
 LOG_EVERY = 250  # frames between progress messages
 
 
-class VideoExtraError(ImportError):
+class VideoExtraError(Failure, ImportError):
     """MediaPipe, needed only to extract keypoints from video, is missing or unusable."""
+
+    exit_code = 2
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The in-memory form every reader returns, and the error every reader raises."""
+"""The in-memory form every reader returns; readers raise `InputError` (from `errors`)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sign2text.errors import InputError
 from sign2text.layouts import Layout
-
-
-class InputError(ValueError):
-    """Bad input: the message names the file, the problem and the fix."""
-
-    def __init__(self, path: str | Path, problem: str, fix: str = "") -> None:
-        self.path = str(path)
-        self.problem = problem
-        self.fix = fix
-        message = f"{path}: {problem}"
-        if fix:
-            message += f" ({fix})"
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

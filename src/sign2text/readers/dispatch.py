@@ -20,14 +20,14 @@ def clip_kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if path.is_dir():
         return "openpose"
+    if not path.exists():
+        raise InputError(path, "does not exist", "check the path")
     if suffix == ".pose":
         return "pose"
     if suffix in ARRAY_SUFFIXES:
         return "arrays"
     if suffix in VIDEO_SUFFIXES:
         return "video"
-    if not path.exists():
-        raise InputError(path, "does not exist", "check the path")
     raise InputError(
         path,
         "unknown clip type",
