@@ -111,8 +111,10 @@ def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_run(
     # 4 epochs of 6 batches; every batch writes resume.ckpt, every epoch 4 files more
     moments = _moments(random.Random(13 + workers), 10, {"step": 4, "write": 6})
     for i, moment in enumerate(moments):
-        args = ["train", "--resume", str(run_dir)] if i else ["train", "--run-dir", str(run_dir)]
-        status = _kill_at(moment, *args, *([] if i else sets), cwd=tmp_path)
+        # a run killed before it wrote its config.yaml has nothing to resume: it starts again
+        begun = (run_dir / "config.yaml").exists()
+        args = ["--resume", str(run_dir)] if begun else ["--run-dir", str(run_dir), *sets]
+        status = _kill_at(moment, "train", *args, cwd=tmp_path)
         assert status == -signal.SIGKILL, f"moment {i} ({moment}) came after the run's end"
         assert run_status(run_dir).state == "died"
     assert _kill_at("none", "train", "--resume", str(run_dir), cwd=tmp_path) == 0
