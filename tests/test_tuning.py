@@ -217,11 +217,14 @@ def _finished(study: optuna.Study) -> dict[int, float]:
     return {t.number: t.value for t in study.get_trials(states=states)}
 
 
-def _wait_for(condition, what: str) -> None:
+def _wait_for(condition, what: str, process: subprocess.Popen) -> None:
     """Wait until `condition()` holds: as long as a loaded machine needs (the limit only
-    stops a hang)."""
+    stops a hang), failing at once with its output if `process` ends first."""
     deadline = time.monotonic() + HANG_SECONDS
     while not condition():
+        if process.poll() is not None:
+            stdout, stderr = process.communicate()
+            pytest.fail(f"the search ended before {what}:\n{stdout[-2000:]}\n{stderr[-3000:]}")
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
 
@@ -275,9 +278,9 @@ def test_workers_share_a_study_survive_a_kill_and_a_rerun_finishes_it(
 
     # 1. the whole search is killed once a trial has finished and another is running
     first = start()
-    _wait_for(lambda: out.joinpath("study.db").exists(), "the study")
+    _wait_for(lambda: out.joinpath("study.db").exists(), "the study", first)
     study = open_study(search)
-    _wait_for(lambda: _finished(study) and _mid_trial(out), "a finished and a running trial")
+    _wait_for(lambda: _finished(study) and _mid_trial(out), "a finished and a running trial", first)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     before = _finished(study)
@@ -286,7 +289,7 @@ def test_workers_share_a_study_survive_a_kill_and_a_rerun_finishes_it(
     # 2. the same command continues the study; one of its workers is killed mid-trial
     second = start()
     trials_so_far = len(study.get_trials())
-    _wait_for(lambda: _mid_trial(out, trials_so_far), "a trial of the second run")
+    _wait_for(lambda: _mid_trial(out, trials_so_far), "a trial of the second run", second)
     killed = _mid_trial(out, trials_so_far)
     assert killed is not None
     worker = int((killed / "pid").read_text())
