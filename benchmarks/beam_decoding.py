@@ -25,7 +25,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from common import print_results, write_results
 from sign2text import config as configuration
-from sign2text.decoding import SearchOptions, beam_search
+from sign2text.config import DecodeConfig
+from sign2text.decoding import beam_search
 from sign2text.model import Translator
 from sign2text.presets import resolve
 from sign2text.synth import sample_lengths
@@ -58,7 +59,7 @@ def main() -> None:
     model = Translator(config.model, 137 * 3, 8000).to(device).eval()
     lengths = sample_lengths("how2sign", 1, args.clips).tolist()
     clips = [torch.randn(n, 137 * 3, device=device) for n in lengths]
-    options = SearchOptions(beam_size=5, length_penalty=1.0)
+    options = DecodeConfig(beam_size=5, length_penalty=1.0)
 
     @torch.no_grad()
     def decode(batch: list[torch.Tensor], decoder: torch.nn.Module) -> None:

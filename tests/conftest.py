@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import torch
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -104,3 +109,12 @@ def random_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_how2sign_folder(root, {"train": 24, "val": 6, "test": 6})
     prepare_how2sign(root, root / "prepared", vocab_size=100, workers=1, progress=False)
     return root / "prepared"
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """SHA-256 of all parameters: equal for two models exactly when their weights are."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()

@@ -2,8 +2,8 @@ import math
 
 import torch
 
-from sign2text.config import ModelConfig
-from sign2text.decoding import SearchOptions, beam_search, greedy, search
+from sign2text.config import DecodeConfig, ModelConfig
+from sign2text.decoding import beam_search, greedy, search
 from sign2text.model import Translator
 from sign2text.tokenizer import BOS, EOS
 
@@ -30,21 +30,21 @@ class TableModel(torch.nn.Module):
         return self.table[tokens]  # (N, L, V)
 
 
-def _run(options: SearchOptions, limit: int = 5) -> list[list[int]]:
+def _run(options: DecodeConfig, limit: int = 5) -> list[list[int]]:
     memory, padding = torch.zeros(2, 1, 4), torch.zeros(2, 1, dtype=torch.bool)
     return search(TableModel(), memory, padding, torch.tensor([limit, limit]), options)
 
 
 def test_greedy_takes_the_locally_best_token() -> None:
-    assert _run(SearchOptions(beam_size=1)) == [[A, C], [A, C]]
+    assert _run(DecodeConfig(beam_size=1)) == [[A, C], [A, C]]
 
 
 def test_beam_finds_the_sequence_greedy_misses() -> None:
-    assert _run(SearchOptions(beam_size=2, length_penalty=0.0)) == [[B], [B]]
+    assert _run(DecodeConfig(beam_size=2, length_penalty=0.0)) == [[B], [B]]
 
 
 def test_length_limit_ends_hypotheses() -> None:
-    assert _run(SearchOptions(beam_size=2, length_penalty=0.0), limit=1) == [[A], [A]]
+    assert _run(DecodeConfig(beam_size=2, length_penalty=0.0), limit=1) == [[A], [A]]
 
 
 def test_no_repeat_ngram_blocks_loops() -> None:
@@ -84,11 +84,11 @@ def test_seeded_model_regression_and_beam_one_equals_greedy() -> None:
     memory, padding = model.encode(torch.randn(3, 5, 8), torch.ones(3, 5, dtype=torch.bool))
     limits = torch.tensor([6, 6, 2])
     expected_greedy = greedy(model, memory, padding, limits)
-    assert beam_search(model, memory, padding, limits, SearchOptions(beam_size=1)) == (
+    assert beam_search(model, memory, padding, limits, DecodeConfig(beam_size=1)) == (
         expected_greedy
     )
     assert expected_greedy == GREEDY
-    assert beam_search(model, memory, padding, limits, SearchOptions(beam_size=4)) == BEAM4
+    assert beam_search(model, memory, padding, limits, DecodeConfig(beam_size=4)) == BEAM4
 
 
 GREEDY = [[5, 6, 6, 5, 10, 6], [5, 10, 9, 3, 4, 9], [5, 6]]

@@ -17,8 +17,9 @@ import pytest
 import torch
 
 from conftest import TINY_MODEL
-from sign2text import runs
+from sign2text import run_folder
 from sign2text.cli import main
+from sign2text.run_folder import RunFolder
 from sign2text.runs import run_status
 
 REPO = Path(__file__).resolve().parents[1]
@@ -174,9 +175,9 @@ def _run_folder(tmp_path: Path, record: dict | None, pid: int | None) -> Path:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     if pid is not None:
-        (run_dir / runs.PID_FILE).write_text(f"{pid}\n")
+        (run_dir / run_folder.PID).write_text(f"{pid}\n")
     if record is not None:
-        (run_dir / runs.STATE_FILE).write_text(json.dumps(record))
+        (run_dir / run_folder.STATE).write_text(json.dumps(record))
     return run_dir
 
 
@@ -205,10 +206,10 @@ def test_a_resumed_run_supersedes_the_end_state_of_the_attempt_before(
 ) -> None:
     run_dir = _copy(finished_run, tmp_path)
     assert run_status(run_dir).state == "finished"
-    runs.record_state(run_dir, "running")  # what a resumed run writes first
-    record = json.loads((run_dir / runs.STATE_FILE).read_text())
-    (run_dir / runs.STATE_FILE).write_text(json.dumps({**record, "pid": dead_pid}))
-    (run_dir / runs.PID_FILE).write_text(f"{dead_pid}\n")  # then killed with -9
+    RunFolder(run_dir).record_state("running")  # what a resumed run writes first
+    record = json.loads((run_dir / run_folder.STATE).read_text())
+    (run_dir / run_folder.STATE).write_text(json.dumps({**record, "pid": dead_pid}))
+    (run_dir / run_folder.PID).write_text(f"{dead_pid}\n")  # then killed with -9
     assert run_status(run_dir).state == "died"
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import torch
 
 from sign2text import checkpoint
-from sign2text.config import ModelConfig, load
+from sign2text.config import DecodeConfig, ModelConfig, load
 from sign2text.decoding import greedy, length_limits
 from sign2text.layouts import OPENPOSE_137
 from sign2text.model import Translator, count_parameters
@@ -67,7 +67,9 @@ def test_greedy_decoding_respects_limits() -> None:
     limits = torch.tensor([2, 5])
     out = greedy(model, memory, padding, limits)
     assert len(out[0]) <= 2 and len(out[1]) <= 5
-    assert length_limits(padding, 1.5, 2, 100).tolist() == [6, 6]
+    assert length_limits(
+        padding, DecodeConfig(max_len_ratio=1.5, max_len_extra=2), 100
+    ).tolist() == [6, 6]
 
 
 def test_checkpoint_loads_with_weights_only(tmp_path: Path) -> None:

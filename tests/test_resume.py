@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY_MODEL, make_how2sign_folder
+from conftest import TINY_MODEL, make_how2sign_folder, weights_digest
 from sign2text import checkpoint, training
 from sign2text import config as configuration
 from sign2text.cli import main
+from sign2text.run_folder import RESUME
 from sign2text.runs import run_status
 
 TESTS = Path(__file__).resolve().parent
@@ -43,8 +44,8 @@ def outcome(run_dir: Path) -> tuple[str, str, dict]:
     """Digests of the last and best weights, and the history without its timing figures."""
     history = json.loads((run_dir / "history.json").read_text())
     return (
-        training.weights_digest(checkpoint.load(run_dir / "last_checkpoint.pt").model),
-        training.weights_digest(checkpoint.load(run_dir / "best_checkpoint.pt").model),
+        weights_digest(checkpoint.load(run_dir / "last_checkpoint.pt").model),
+        weights_digest(checkpoint.load(run_dir / "best_checkpoint.pt").model),
         {key: values for key, values in history.items() if key not in TIMING},
     )
 
@@ -59,7 +60,7 @@ def test_resuming_from_a_resume_point_gives_the_uninterrupted_run(
 
     def keep_every_resume_point(path: Path, state: dict) -> None:
         write_state(path, state)
-        if Path(path).name == training.RESUME_FILE:
+        if Path(path).name == RESUME:
             points.append(tmp_path / f"point-{len(points):02d}.ckpt")
             shutil.copy(path, points[-1])
 
@@ -73,7 +74,7 @@ def test_resuming_from_a_resume_point_gives_the_uninterrupted_run(
         run_dir = tmp_path / f"resumed-{n}"
         run_dir.mkdir()
         shutil.copy(tmp_path / "whole" / "config.yaml", run_dir / "config.yaml")
-        shutil.copy(points[n], run_dir / training.RESUME_FILE)
+        shutil.copy(points[n], run_dir / RESUME)
         training.train(config, run_dir, resume=True, progress=False)
         assert outcome(run_dir) == expected, f"resumed from resume point {n}"
 

@@ -4,11 +4,11 @@ import math
 import pytest
 
 from sign2text.config import TrainConfig
-from sign2text.training import _lr_lambda
+from sign2text.training.schedule import lr_lambda
 
 
 def _factors(train: TrainConfig, steps: int, clock: float = 0.0) -> list[float]:
-    factor = _lr_lambda(train, total_steps=steps, steps_per_epoch=10, clock=lambda: clock)
+    factor = lr_lambda(train, total_steps=steps, steps_per_epoch=10, clock=lambda: clock)
     return [factor(step) for step in range(steps)]
 
 

@@ -14,6 +14,9 @@ from sign2text import config as configuration
 from sign2text import training
 from sign2text.dataset import collate
 from sign2text.runs import run_status
+from sign2text.training.data import Data, load_data, train_loader
+from sign2text.training.module import TranslationModule
+from sign2text.training.recording import data_wait_advice
 
 REPO = Path(__file__).resolve().parents[1]
 WHOLE_BATCHES = "train.micro_frames=1000000"
@@ -33,9 +36,9 @@ def _config(prepared: Path, *extra: str) -> configuration.Config:
     )
 
 
-def _module_inputs(prepared: Path, *extra: str) -> tuple[configuration.Config, training.Data]:
+def _module_inputs(prepared: Path, *extra: str) -> tuple[configuration.Config, Data]:
     config = _config(prepared, *extra)
-    return config, training.load_data(config)
+    return config, load_data(config)
 
 
 def _cli(*args: str) -> list[str]:
@@ -59,7 +62,7 @@ def _train_args(run_dir: Path, overrides: list[str], *flags: str) -> list[str]:
     ]
 
 
-def _gradients(module: training.TranslationModule, batch) -> list[torch.Tensor]:
+def _gradients(module: TranslationModule, batch) -> list[torch.Tensor]:
     module.zero_grad()
     module.manual_backward = lambda loss: loss.backward()
     lengths = batch.frame_mask.sum(dim=1).tolist()
@@ -68,7 +71,7 @@ def _gradients(module: training.TranslationModule, batch) -> list[torch.Tensor]:
 
 
 def test_micro_batches_add_up_to_the_whole_batch_gradient(random_prepared: Path) -> None:
-    module = training.TranslationModule(*_module_inputs(random_prepared, WHOLE_BATCHES))
+    module = TranslationModule(*_module_inputs(random_prepared, WHOLE_BATCHES))
     batch = collate([module.data.train[i] for i in range(8)])
     torch.manual_seed(0)
     module.eval()  # no dropout: the same function in every part
@@ -81,11 +84,11 @@ def test_micro_batches_add_up_to_the_whole_batch_gradient(random_prepared: Path)
 def test_length_sorted_parts_stay_in_budget_and_give_the_whole_batch_gradient(
     random_prepared: Path,
 ) -> None:
-    module = training.TranslationModule(*_module_inputs(random_prepared, WHOLE_BATCHES))
+    module = TranslationModule(*_module_inputs(random_prepared, WHOLE_BATCHES))
     batch = collate([module.data.train[i] for i in range(8)])
     module.eval()
     whole = _gradients(module, batch)
-    parted = training.TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=24"))
+    parted = TranslationModule(*_module_inputs(random_prepared, "train.micro_frames=24"))
     parted.model.load_state_dict(module.model.state_dict())
     parted.eval()
     lengths = batch.frame_mask.sum(dim=1).tolist()
@@ -150,25 +153,53 @@ def test_background_run_status_stop_and_resume(random_prepared: Path, tmp_path: 
     _all_checkpoints_load(run_dir)
 
 
+DDP_SCRIPT = """
+import sys
+from pathlib import Path
+
+import lightning as L
+
+from conftest import weights_digest
+from sign2text import config as configuration
+from sign2text.training import Devices, train
+
+
+class Digest(L.Callback):  # each process writes the digest of its final weights
+    def on_train_end(self, trainer, module):
+        Path(sys.argv[2], f"digest-{trainer.global_rank}").write_text(weights_digest(module))
+
+
+config = configuration.load(None, sys.argv[3:])
+train(config, sys.argv[1], devices=Devices("cpu", 2), progress=False, callbacks=[Digest()])
+"""
+
+
 @pytest.mark.slow  # two processes start torch and Lightning: a minute on 2 cores
 def test_two_process_ddp_ends_with_identical_weights(random_prepared: Path, tmp_path: Path) -> None:
-    run_dir = tmp_path / "ddp"
+    script = tmp_path / "ddp_train.py"
+    script.write_text(DDP_SCRIPT)
     overrides = [
         f"data.prepared={random_prepared}",
         *TINY_MODEL,
         "train.batch_size=4",
         "train.epochs=2",
     ]
-    args = _train_args(run_dir, overrides, "--accelerator", "cpu", "--devices", "2")
-    result = _run(*args, cwd=tmp_path, timeout=300)
+    environment = {
+        **_env(),
+        "PYTHONPATH": os.pathsep.join([str(REPO / "tests"), str(REPO / "src")]),
+    }
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "ddp"), str(tmp_path), *overrides],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    digests = {}
-    for line in (run_dir / "train.log").read_text().splitlines():
-        if "final weights digest" in line:
-            words = line.split()
-            digests[words[words.index("rank") + 1]] = words[-1]
-    assert set(digests) == {"0", "1"}
-    assert digests["0"] == digests["1"]
+    digests = {path.name: path.read_text() for path in tmp_path.glob("digest-*")}
+    assert set(digests) == {"digest-0", "digest-1"}
+    assert digests["digest-0"] == digests["digest-1"]
 
 
 def test_training_loaders_hand_over_unpadded_clips_padded_after_transfer(
@@ -177,8 +208,8 @@ def test_training_loaders_hand_over_unpadded_clips_padded_after_transfer(
     from sign2text.dataset import PackedBatch
 
     config, data = _module_inputs(random_prepared, WHOLE_BATCHES)
-    module = training.TranslationModule(config, data)
-    packed = next(iter(training.train_loader(config, data)))
+    module = TranslationModule(config, data)
+    packed = next(iter(train_loader(config, data)))
     assert isinstance(packed, PackedBatch)
     batch = module.on_after_batch_transfer(packed, 0)
     expected = collate([data.train[int(i)] for i in packed.items])
@@ -187,6 +218,6 @@ def test_training_loaders_hand_over_unpadded_clips_padded_after_transfer(
 
 
 def test_waiting_for_data_is_reported_with_the_setting_to_change() -> None:
-    assert training.data_wait_advice(0.05, 2) is None
-    advice = training.data_wait_advice(0.45, 2)
+    assert data_wait_advice(0.05, 2) is None
+    advice = data_wait_advice(0.45, 2)
     assert advice is not None and "45%" in advice and "train.num_workers (now 2)" in advice

@@ -3,6 +3,7 @@ command lines and out of messages; a worker killed by a signal fails the search 
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import optuna
 import pytest
 
 from sign2text import config as configuration
-from sign2text import tuning
+from sign2text import jobs, tuning
 from sign2text.cli import main
 from sign2text.config import ConfigError
 from sign2text.presets import resolve
@@ -52,11 +53,13 @@ def test_a_storage_password_stays_off_command_lines_and_out_of_messages(
     def popen(command, env, **options):
         started.update(command=command, env=env)
 
-    monkeypatch.setattr(tuning.subprocess, "Popen", popen)
-    arguments = ["tune", "--config", "demo", "--storage", URL, "--out", str(tmp_path)]
-    tuning._start_worker([*arguments, f"--storage={URL}"], 1, search)
+    monkeypatch.setattr(jobs.subprocess, "Popen", popen)
+    tuning._start_worker(1, 2, search)
     assert PASSWORD not in " ".join(started["command"])
-    assert started["command"][-4:] == ["--out", str(tmp_path), "--worker", "1"]
+    assert started["command"][1:3] == ["-m", "sign2text.jobs"]
+    job = json.loads(started["command"][3])
+    assert (job["job"], job["worker"], job["workers"]) == ("tune-worker", 1, 2)
+    assert job["search"]["out"] == str(tmp_path)
     assert started["env"][STORAGE_ENV] == URL
 
 
@@ -65,7 +68,7 @@ def test_the_storage_can_come_from_the_environment(
 ) -> None:
     seen = []
 
-    def tune(search, workers, arguments):
+    def tune(search, workers):
         seen.append(search.storage)
         return Tuned(optuna.create_study(), [])
 
@@ -97,7 +100,7 @@ def test_a_worker_killed_by_a_signal_is_named(
 def test_a_search_whose_worker_died_exits_non_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def tune(search, workers, arguments):
+    def tune(search, workers):
         return Tuned(optuna.create_study(), ["worker 1 (pid 4242) was killed by SIGKILL"])
 
     monkeypatch.setattr(tuning, "tune", tune)

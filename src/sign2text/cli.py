@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from sign2text.config import Config
 from sign2text.errors import Failure, InputError, describe_os_error
 from sign2text.presets import SEARCH_SPACE
 
@@ -136,51 +137,59 @@ def _add_prepare_options(parser: argparse.ArgumentParser, default_out: str) -> N
     )
 
 
-def cmd_train(args: argparse.Namespace) -> None:
-    from sign2text import atomic, outputs
+def _training_config(args: argparse.Namespace) -> tuple[Config, Path]:
+    """The config a `train` command runs and its run folder (checked that it may write)."""
     from sign2text import config as configuration
+    from sign2text import outputs
     from sign2text.presets import resolve
-    from sign2text.quick import conclude, describe, quick_config
-    from sign2text.runs import launch_background
-    from sign2text.training import Devices, train
+    from sign2text.run_folder import RunFolder
 
     if args.resume:
-        run_dir = Path(args.resume)
-        if not (run_dir / "config.yaml").is_file():
+        run = RunFolder(Path(args.resume))
+        if not run.is_run():
             raise InputError(
-                run_dir, "is not a run folder (no config.yaml)", "pass --resume a run's folder"
+                run.path, "is not a run folder (no config.yaml)", "pass --resume a run's folder"
             )
-        config = configuration.load(run_dir / "config.yaml", args.set, saved=True)
-    else:
-        config = configuration.load(resolve(args.config), args.set)
-    full = config
-    if args.quick and not args.resume:
-        config = quick_config(config)
-    if not args.resume:
-        run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
-        outputs.run_folder(run_dir, overwrite=args.overwrite, inputs=[config.data.prepared])
+        return configuration.load(run.config_file, args.set, saved=True), run.path
+    config = configuration.load(resolve(args.config), args.set)
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
+    outputs.run_folder(run_dir, overwrite=args.overwrite, inputs=[config.data.prepared])
+    return config, run_dir
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from sign2text import atomic, jobs
+    from sign2text.config import to_dict
+    from sign2text.quick import quick_config
+    from sign2text.run_folder import RunFolder
+
+    full, run_dir = _training_config(args)
+    quick = args.quick and not args.resume
+    job = {
+        "config": to_dict(quick_config(full) if quick else full),
+        "run_dir": str(run_dir),
+        "resume": bool(args.resume),
+        "devices": {
+            "accelerator": args.accelerator,
+            "devices": args.devices,
+            "num_nodes": args.num_nodes,
+        },
+        "quick_of": to_dict(full) if quick else None,
+    }
     atomic.remove_debris(run_dir)
-    if args.background:
-        arguments = [a for a in args.argv if a != "--background"]
-        if not args.resume and not args.run_dir:
-            arguments += ["--run-dir", str(run_dir)]
-        pid = launch_background(arguments, run_dir)
-        print(f"training in the background (pid {pid}); run folder: {run_dir}")
-        print(f"  progress:  sign2text status {run_dir}")
-        print(f"  log:       tail -f {run_dir / 'train.log'}")
-        print(f"  stop:      sign2text stop {run_dir}   (then --resume {run_dir} to continue)")
+    if not args.background:
+        for line in jobs.train(**job):
+            print(line)
         return
-    devices = Devices(args.accelerator, args.devices, args.num_nodes)
-    result = train(config, run_dir, resume=bool(args.resume), devices=devices)
-    if result["rank"] != 0:
-        return  # every DDP process runs this command; one summary is enough
-    print(
-        f"{result['status']}: {result['epochs']} epochs in {result['seconds']:.0f} s "
-        f"({result['parameters']:,} parameters); best val_loss {result['best_val_loss']:.4f}"
-    )
-    if args.quick and not args.resume:
-        print(describe(conclude(full, result), full))
-    print(f"run folder: {run_dir}")
+    run = RunFolder(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    process = jobs.start("train", job, run.console_file, detach=True)
+    run.write_pid(process.pid)
+    run.clear_state()  # an earlier attempt's: the new one writes its own
+    print(f"training in the background (pid {process.pid}); run folder: {run_dir}")
+    print(f"  progress:  sign2text status {run_dir}")
+    print(f"  log:       tail -f {run.log_file}")
+    print(f"  stop:      sign2text stop {run_dir}   (then --resume {run_dir} to continue)")
 
 
 def cmd_status(args: argparse.Namespace) -> None:
@@ -256,22 +265,24 @@ def cmd_translate(args: argparse.Namespace) -> None:
 def cmd_plot(args: argparse.Namespace) -> None:
     from sign2text import atomic, outputs
     from sign2text.plots import plot_runs
+    from sign2text.run_folder import CURVES, RunFolder
 
-    runs = [Path(r) for r in args.runs]
+    runs = [RunFolder(Path(r)) for r in args.runs]
     out = outputs.output_file(
-        args.output or runs[0] / "curves.png",
+        args.output or runs[0] / CURVES,
         overwrite=args.overwrite,
-        inputs=[run / "history.json" for run in runs],
+        inputs=[run.history_file for run in runs],
     )
     atomic.remove_debris(out)
-    print(f"written: {plot_runs(runs, out)}")
+    print(f"written: {plot_runs([run.path for run in runs], out)}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from sign2text import atomic, outputs
     from sign2text.evaluation import evaluate
+    from sign2text.run_folder import RunFolder
 
-    out = Path(args.run_dir) / f"eval_{args.split}"
+    out = RunFolder(Path(args.run_dir)).evaluation(args.split)
     outputs.own_folder(out, outputs.EVALUATION, option=None)
     atomic.remove_debris(out)
     metrics = evaluate(
@@ -318,7 +329,7 @@ def cmd_tune(args: argparse.Namespace) -> None:
     from sign2text.compare import markdown
     from sign2text.presets import resolve
     from sign2text.space import load_space
-    from sign2text.tuning import STORAGE_ENV, Search, tune, work
+    from sign2text.tuning import STORAGE_ENV, Search, tune
     from sign2text.tuning_report import write_report
 
     base = configuration.load(resolve(args.config), args.set)
@@ -333,10 +344,7 @@ def cmd_tune(args: argparse.Namespace) -> None:
         study=args.study,
         heartbeat_seconds=args.heartbeat,
     )
-    if args.worker is not None:  # one of the processes a search starts
-        work(search, args.worker, args.workers)
-        return
-    tuned = tune(search, args.workers, args.argv)
+    tuned = tune(search, args.workers)
     report = write_report(tuned.study, search)
     print(markdown(report.header, report.rows))
     print(report.best)
@@ -532,7 +540,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between a trial's heartbeats; a trial silent for twice as long (its "
         "worker died) is failed and run again (default: 60)",
     )
-    p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_tune)
 
     p = commands.add_parser("show", help="render a clip as an animated skeleton (GIF or MP4)")
@@ -579,18 +586,24 @@ def _quiet_libraries() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    return run_reporting_failures(lambda: args.func(args), args.verbose)
+
+
+def run_reporting_failures(command: Callable[[], None], verbose: bool = False) -> int:
+    """Run `command` with this package's logging on the console; a failure the user can act on
+    is one line (its traceback too with `verbose`). Returns the exit status."""
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
     _quiet_libraries()
-    logging.raiseExceptions = args.verbose  # a log file on a full disk is not worth a traceback
+    logging.raiseExceptions = verbose  # a log file on a full disk is not worth a traceback
     try:
-        args.func(args)
+        command()
     except Failure as error:
-        return _report(error, error.exit_code, args.verbose)
+        return _report(error, error.exit_code, verbose)
     except OSError as error:  # a file the command met: unreadable, unwritable, missing
-        return _report(describe_os_error(error), 1, args.verbose)
+        return _report(describe_os_error(error), 1, verbose)
     return 0
 
 

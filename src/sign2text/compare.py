@@ -13,6 +13,7 @@ import yaml
 
 from sign2text.metrics import paired_bootstrap
 from sign2text.readers.base import InputError
+from sign2text.run_folder import METRICS, PREDICTIONS, RunFolder
 
 SIGNIFICANCE_SAMPLES = 1000
 METRIC_COLUMNS = (
@@ -49,24 +50,21 @@ def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def load_run(run_dir: Path, split: str) -> RunReport:
     """Read a run's config, history, metrics and predictions of `split`."""
-    evaluation = run_dir / f"eval_{split}"
-    needed = [run_dir / "config.yaml", evaluation / "metrics.json", evaluation / "predictions.tsv"]
+    run = RunFolder(run_dir)
+    evaluation = run.evaluation(split)
+    needed = [run.config_file, evaluation / METRICS, evaluation / PREDICTIONS]
     for path in needed:
         if not path.exists():
             raise InputError(
                 path, "missing", f"run `sign2text evaluate {run_dir} --split {split}` first"
             )
-    history = (
-        json.loads((run_dir / "history.json").read_text())
-        if (run_dir / "history.json").exists()
-        else {}
-    )
-    with open(evaluation / "predictions.tsv", encoding="utf-8", newline="") as handle:
+    history = run.read_history()
+    with open(evaluation / PREDICTIONS, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))[1:]
     return RunReport(
         name=run_dir.name,
-        config=_flatten(yaml.safe_load((run_dir / "config.yaml").read_text())),
-        metrics=json.loads((evaluation / "metrics.json").read_text()),
+        config=_flatten(yaml.safe_load(run.config_file.read_text())),
+        metrics=json.loads((evaluation / METRICS).read_text()),
         epochs=len(history.get("epoch", [])),
         train_seconds=float(sum(history.get("epoch_seconds", []))),
         predictions=[(r[0], r[1], r[2]) for r in rows],

@@ -119,12 +119,12 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class DecodeConfig:
-    """How hypotheses are produced at evaluation."""
+    """How hypotheses are searched for (`evaluate`, `translate`; validation decodes greedily)."""
 
-    beam_size: int = 1
-    length_penalty: float = 1.0
-    no_repeat_ngram: int = 0
-    max_len_ratio: float = 1.5
+    beam_size: int = 1  # 1 = greedy
+    length_penalty: float = 1.0  # GNMT alpha: 0 = raw log-probability, larger favours length
+    no_repeat_ngram: int = 0  # forbid repeating any n-gram of this size (0 = allowed)
+    max_len_ratio: float = 1.5  # most tokens: this x encoder positions + max_len_extra
     max_len_extra: int = 10
 
 

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
+from sign2text.config import DecodeConfig
 from sign2text.incremental import Stepper, stepper
 from sign2text.model import Translator
 from sign2text.tokenizer import BOS, EOS, PAD
 
 
-@dataclass(frozen=True)
-class SearchOptions:
-    """How hypotheses are searched for."""
-
-    beam_size: int = 1
-    length_penalty: float = 1.0  # GNMT alpha: 0 = raw log-probability, larger favours length
-    no_repeat_ngram: int = 0  # forbid repeating any n-gram of this size (0 = allowed)
-
-
-def length_limits(memory_padding: torch.Tensor, ratio: float, extra: int, cap: int) -> torch.Tensor:
-    """Most tokens each clip may produce: ratio x encoder length + extra, at most `cap`. (B,)"""
+def length_limits(memory_padding: torch.Tensor, options: DecodeConfig, cap: int) -> torch.Tensor:
+    """Most tokens each clip may produce: `max_len_ratio` x encoder length + `max_len_extra`,
+    at most `cap`. (B,)"""
     lengths = (~memory_padding).sum(dim=1)
-    return (lengths.float() * ratio).long().add(extra).clamp(max=cap)
+    limits = (lengths.float() * options.max_len_ratio).long()
+    return limits.add(options.max_len_extra).clamp(max=cap)
 
 
 def _next_log_probs(decoder: Stepper, tokens: torch.Tensor) -> torch.Tensor:
@@ -99,7 +91,7 @@ def beam_search(
     memory: torch.Tensor,
     memory_padding: torch.Tensor,
     limits: torch.Tensor,
-    options: SearchOptions,
+    options: DecodeConfig,
 ) -> list[list[int]]:
     """The best hypothesis per clip among `beam_size` kept at every step, batched.
 
@@ -164,7 +156,7 @@ def search(
     memory: torch.Tensor,
     memory_padding: torch.Tensor,
     limits: torch.Tensor,
-    options: SearchOptions,
+    options: DecodeConfig,
 ) -> list[list[int]]:
     """Greedy (beam size 1) or beam search, as `options` say."""
     if options.beam_size <= 1:

@@ -15,18 +15,18 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from sign2text import atomic, checkpoint
+from sign2text import atomic
+from sign2text.config import DecodeConfig
 from sign2text.dataset import (
     BucketBatchSampler,
     PreparedSplit,
     TranslationDataset,
     collate_packed,
 )
-from sign2text.decoding import SearchOptions, length_limits, search
-from sign2text.features import Anchors, model_input
+from sign2text.inference import Reader, infer
 from sign2text.metrics import bootstrap_interval, corpus_scores
-from sign2text.sanity import best_constant_sentence, warnings_for
-from sign2text.tokenizer import PAD
+from sign2text.run_folder import BEST, METRICS, PREDICTIONS, RunFolder
+from sign2text.sanity import best_constant_sentence, derangement, warnings_for
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +52,6 @@ class AblatedInputs(Dataset):
         return keypoints, target, item
 
 
-def derangement(n: int, seed: int = 0) -> np.ndarray:
-    """A seeded permutation that moves every position (n >= 2): source[i] != i."""
-    order = np.random.default_rng(seed).permutation(n)
-    source = np.empty(n, dtype=np.int64)
-    source[order] = np.roll(order, -1)
-    return source
-
-
 @dataclass
 class Decoded:
     """Hypotheses for every clip, and the references' negative log-likelihood."""
@@ -69,48 +61,27 @@ class Decoded:
     tokens: int
 
 
-@torch.no_grad()
 def decode_dataset(
-    loaded: checkpoint.Loaded,
+    reader: Reader,
     dataset: Dataset,
     lengths: list[int],
     *,
-    options: SearchOptions,
+    options: DecodeConfig,
     batch_size: int = 64,
     device: torch.device | str = "cpu",
     progress: bool = False,
 ) -> Decoded:
     """Decode every clip of `dataset` and sum the NLL of its references."""
-    model, config = loaded.model, loaded.config
-    anchors = Anchors.of(loaded.layout)
     sampler = BucketBatchSampler(lengths, batch_size, shuffle=False)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_packed)
     hypotheses: dict[int, str] = {}
     nll, tokens = 0.0, 0
     for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
         batch = batch.to(device).padded()  # padding made on the device
-        features = model_input(batch.keypoints, batch.frame_mask, anchors, config.data)
-        memory, padding = model.encode(features, batch.frame_mask)
-        logits = model.decode(memory, padding, batch.tokens_in)  # (B, L, V)
-        nll += float(
-            torch.nn.functional.cross_entropy(
-                logits.flatten(0, 1).float(),
-                batch.tokens_out.flatten(),
-                ignore_index=PAD,
-                reduction="sum",
-            )
-        )
-        tokens += int((batch.tokens_out != PAD).sum())
-        limits = length_limits(
-            padding,
-            config.decode.max_len_ratio,
-            config.decode.max_len_extra,
-            config.text.max_tokens,
-        )
-        for item, ids in zip(
-            batch.items.tolist(), search(model, memory, padding, limits, options), strict=True
-        ):
-            hypotheses[item] = loaded.tokenizer.decode(ids)
+        references = (batch.tokens_in, batch.tokens_out)
+        out = infer(reader, batch.keypoints, batch.frame_mask, options, references)
+        nll, tokens = nll + out.nll, tokens + out.tokens
+        hypotheses.update(zip(batch.items.tolist(), out.hypotheses, strict=True))
     return Decoded([hypotheses[i] for i in range(len(hypotheses))], nll, tokens)
 
 
@@ -135,8 +106,8 @@ def evaluate(
     run_dir: str | Path,
     split: str = "test",
     *,
-    checkpoint_name: str = "best_checkpoint.pt",
-    options: SearchOptions | None = None,
+    checkpoint_name: str = BEST,
+    options: DecodeConfig | None = None,
     batch_size: int = 64,
     device: str | None = None,
     progress: bool = True,
@@ -145,12 +116,11 @@ def evaluate(
     `predictions.tsv`. Also scores the ablations a model must beat: every clip's keypoints
     swapped with another clip's, all-zero keypoints, and the best constant training sentence.
     """
-    run_dir = Path(run_dir)
+    run = RunFolder(Path(run_dir))
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    loaded = checkpoint.load(run_dir / checkpoint_name, target)
+    loaded = run.load_checkpoint(checkpoint_name, target)
     config = loaded.config
-    d = config.decode
-    options = options or SearchOptions(d.beam_size, d.length_penalty, d.no_repeat_ngram)
+    options = options or config.decode
     data = PreparedSplit(config.data.prepared, split)
     dataset = TranslationDataset(
         data,
@@ -163,8 +133,8 @@ def evaluate(
     references = [data.clips[i].sentence for i in dataset.indices]
     names = [data.clips[i].name for i in dataset.indices]
     decode = {"options": options, "batch_size": batch_size, "device": target, "progress": progress}
-
-    decoded = decode_dataset(loaded, dataset, dataset.lengths, **decode)
+    reader = Reader.of(loaded)
+    decoded = decode_dataset(reader, dataset, dataset.lengths, **decode)
     scores = corpus_scores(decoded.hypotheses, references)
     swapped = AblatedInputs(dataset, derangement(len(dataset)))
     zeros = AblatedInputs(dataset)
@@ -173,10 +143,10 @@ def evaluate(
     )
     ablations = {
         "swapped inputs": _scores(
-            decode_dataset(loaded, swapped, swapped.lengths, **decode).hypotheses, references
+            decode_dataset(reader, swapped, swapped.lengths, **decode).hypotheses, references
         ),
         "all-zero inputs": _scores(
-            decode_dataset(loaded, zeros, zeros.lengths, **decode).hypotheses, references
+            decode_dataset(reader, zeros, zeros.lengths, **decode).hypotheses, references
         ),
         "constant sentence": {
             **_numbers(constant_scores),
@@ -191,7 +161,7 @@ def evaluate(
     metrics = {
         "split": split,
         "clips": len(dataset),
-        "checkpoint": str(run_dir / checkpoint_name),
+        "checkpoint": str(run.checkpoint_file(checkpoint_name)),
         "epoch": loaded.info.get("epoch"),
         "parameters": loaded.info.get("parameters"),
         "decoding": {
@@ -207,11 +177,9 @@ def evaluate(
         "ablations": ablations,
         "warnings": warnings,
     }
-    out = run_dir / f"eval_{split}"
-    atomic.write_json(out / "metrics.json", metrics)
-    atomic.write_text(
-        out / "predictions.tsv", _predictions_tsv(names, references, decoded.hypotheses)
-    )
+    out = run.evaluation(split)
+    atomic.write_json(out / METRICS, metrics)
+    atomic.write_text(out / PREDICTIONS, _predictions_tsv(names, references, decoded.hypotheses))
     log.info(
         "%s: BLEU-4 %.2f, WER %.3f, perplexity %.2f; swapped inputs BLEU-4 %.2f",
         split,

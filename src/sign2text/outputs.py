@@ -18,8 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sign2text import run_folder
 from sign2text.atomic import is_temporary
 from sign2text.readers.base import InputError
+from sign2text.run_folder import RunFolder
 
 SHOWN_NAMES = 4  # entries named in a refusal; the rest are counted
 
@@ -66,10 +68,7 @@ SYNTHETIC = FolderKind(
 RUN = FolderKind(
     "a run folder",
     "train",
-    re.compile(
-        r"config\.yaml|train\.(log|out)|history\.json|state\.json|pid|resume\.ckpt"
-        r"|(best|last)_checkpoint\.pt|tensorboard|eval_.+|curves\.png"
-    ),
+    re.compile("|".join([*map(re.escape, run_folder.NAMES), r"eval_.+"])),
 )
 SEARCH = FolderKind(
     "a search folder",
@@ -271,7 +270,7 @@ def run_folder(
     one) that holds no finished epoch unless `overwrite`, when training removes only the
     files a run writes; returns it absolute."""
     path = own_folder(path, RUN, inputs=inputs, option=option)
-    if (path / "history.json").exists() and not overwrite:
+    if RunFolder(path).history_file.exists() and not overwrite:
         raise InputError(
             path,
             "already holds a run",

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 
 from sign2text import atomic
 from sign2text.readers.base import InputError
+from sign2text.run_folder import RunFolder
 
 PANELS = (
     ("loss", ("train_loss", "val_loss"), "loss (label-smoothed, per token)", False),
@@ -22,7 +23,7 @@ PANELS = (
 
 
 def load_history(run_dir: Path) -> dict[str, list]:
-    path = run_dir / "history.json"
+    path = RunFolder(run_dir).history_file
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:

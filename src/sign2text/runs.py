@@ -1,13 +1,10 @@
-"""Run folders: launching training in the background, reading a run's status, stopping it."""
+"""Runs as processes: launching training in the background, a run's status, stopping it."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,43 +12,8 @@ from typing import Any
 
 import yaml
 
-from sign2text import atomic
-from sign2text.config import ConfigError, from_saved
-
-STATE_FILE = "state.json"  # the run's own record: running (with its pid), then how it ended
-PID_FILE = "pid"  # the process training the run, written by it and by `launch_background`
-ENDINGS = ("finished", "stopped", "failed", "pruned")
-
-
-def launch_background(arguments: list[str], run_dir: Path) -> int:
-    """Start `sign2text ARGUMENTS` detached from this terminal; output goes to train.out."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with open(run_dir / "train.out", "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sign2text", *arguments],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    atomic.write_text(run_dir / PID_FILE, f"{process.pid}\n")
-    (run_dir / STATE_FILE).unlink(missing_ok=True)  # an earlier attempt's: the new one writes
-    return process.pid
-
-
-def record_state(run_dir: Path, status: str, **details: Any) -> None:
-    """Write the run's own record: `status` (running or one of ENDINGS), this process's pid
-    and `details`; "running" also names this process in the pid file."""
-    if status == "running":
-        atomic.write_text(run_dir / PID_FILE, f"{os.getpid()}\n")
-    atomic.write_json(run_dir / STATE_FILE, {"status": status, "pid": os.getpid(), **details})
-
-
-def _pid(run_dir: Path) -> int | None:
-    try:
-        return int((run_dir / PID_FILE).read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
+from sign2text.config import ConfigError
+from sign2text.run_folder import CONFIG, ENDINGS, RunFolder
 
 
 def is_alive(pid: int | None) -> bool:
@@ -85,14 +47,7 @@ class RunStatus:
     reason: str = ""  # why it failed
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _state(run_dir: Path, record: dict[str, Any]) -> tuple[str, bool]:
+def _state(run: RunFolder, record: dict[str, Any]) -> tuple[str, bool]:
     """(state, whether its process is alive), from the run's own record and its processes.
 
     A run's process records "running" with its pid when it starts, superseding what an
@@ -100,7 +55,7 @@ def _state(run_dir: Path, record: dict[str, Any]) -> tuple[str, bool]:
     ended (kill -9, out of memory, power loss) died. A run just launched in the background has
     no record yet, only the pid file.
     """
-    launched = _pid(run_dir)
+    launched = run.pid()
     if is_alive(launched):
         return "running", True
     status = record.get("status")
@@ -115,15 +70,14 @@ def _state(run_dir: Path, record: dict[str, Any]) -> tuple[str, bool]:
 
 def run_status(run_dir: str | Path) -> RunStatus:
     """Read a run folder's history, config, pid and end state."""
-    run_dir = Path(run_dir)
-    history = _read_json(run_dir / "history.json")
+    run = RunFolder(Path(run_dir))
+    history = run.read_history()
     try:
-        config = from_saved(yaml.safe_load((run_dir / "config.yaml").read_text()))
-        epochs = config.train.epochs
+        epochs = run.read_config().train.epochs
     except (OSError, ValueError, TypeError, AttributeError, ConfigError, yaml.YAMLError):
-        config, epochs = None, 0
-    record = _read_json(run_dir / STATE_FILE)
-    state, alive = _state(run_dir, record)
+        epochs = 0
+    record = run.read_state()
+    state, alive = _state(run, record)
     done = len(history.get("epoch", []))
 
     def at(i: int) -> dict[str, Any]:
@@ -139,7 +93,7 @@ def run_status(run_dir: str | Path) -> RunStatus:
         eta = per_epoch * max(epochs - done, 0)
     health = history["health"][-1] if done and history.get("health") else "-"
     reason = str(record.get("reason", "")) if state == "failed" else ""
-    return RunStatus(run_dir, state, done, epochs, eta, last, best, health, reason)
+    return RunStatus(run.path, state, done, epochs, eta, last, best, health, reason)
 
 
 def _finite(value: Any) -> bool:
@@ -149,9 +103,9 @@ def _finite(value: Any) -> bool:
 def find_runs(root: str | Path = "runs") -> list[Path]:
     """Run folders under `root` (folders holding a config.yaml), newest first."""
     root = Path(root)
-    if (root / "config.yaml").exists():
+    if RunFolder(root).is_run():
         return [root]
-    runs = [p.parent for p in root.glob("*/config.yaml")]
+    runs = [p.parent for p in root.glob(f"*/{CONFIG}")]
     return sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
@@ -160,7 +114,7 @@ def stop_run(run_dir: str | Path, timeout: float = 120.0) -> bool:
 
     Returns True once the process has ended, False if it was not running.
     """
-    pid = _pid(Path(run_dir))
+    pid = RunFolder(Path(run_dir)).pid()
     if not is_alive(pid):
         return False
     assert pid is not None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
 from sign2text.metrics import corpus_scores
 
 SHORTLIST = 40  # training sentences scored exactly when searching for the best constant
@@ -16,6 +18,15 @@ MARGIN_ABSOLUTE = 2.0  # BLEU-4 points a model must beat its best ablation by ..
 MARGIN_RELATIVE = 1.5  # ... and this many times its score
 LENGTH_RATIO_LIMIT = 1.5  # hypotheses this much longer than references inflate WER
 LOOP_SHARE_LIMIT = 0.2  # share of hypotheses stuck in a repeated n-gram loop
+
+
+def derangement(n: int, seed: int = 0) -> np.ndarray:
+    """The swapped-input ablation's pairing: a seeded permutation that moves every position
+    (n >= 2), so that clip `source[i]`'s keypoints go with sentence i and never its own."""
+    order = np.random.default_rng(seed).permutation(n)
+    source = np.empty(n, dtype=np.int64)
+    source[order] = np.roll(order, -1)
+    return source
 
 
 def _words(sentence: str) -> list[str]:

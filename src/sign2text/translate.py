@@ -9,9 +9,9 @@ import numpy as np
 import torch
 
 from sign2text import checkpoint
-from sign2text.decoding import SearchOptions, length_limits, search
-from sign2text.features import Anchors, model_input
+from sign2text.config import DecodeConfig
 from sign2text.frames import model_frames
+from sign2text.inference import Reader, infer
 from sign2text.layouts import Layout
 from sign2text.readers.base import Clip, InputError
 from sign2text.readers.dispatch import clip_kind, read_clip
@@ -40,20 +40,18 @@ def _read(path: Path, source: Layout, work: Path) -> Clip:
     return clip
 
 
-@torch.no_grad()
 def translate(
     inputs: list[Path],
     checkpoint_path: Path,
     *,
-    options: SearchOptions | None = None,
+    options: DecodeConfig | None = None,
     device: str | None = None,
 ) -> list[tuple[str, str]]:
     """(input, sentence) for every input: OpenPose folder, .pose, .npy/.npz or video."""
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     loaded = checkpoint.load(checkpoint_path, target)
-    config, anchors = loaded.config, Anchors.of(loaded.layout)
-    d = config.decode
-    options = options or SearchOptions(d.beam_size, d.length_penalty, d.no_repeat_ngram)
+    config, reader = loaded.config, Reader.of(loaded)
+    options = options or config.decode
     results = []
     with tempfile.TemporaryDirectory() as work:
         for path in inputs:
@@ -61,13 +59,8 @@ def translate(
             clip = model_frames(  # (T, K, C)
                 read.stacked()[:, loaded.points], read.fps, config.data.fps, config.data.max_frames
             )
-            keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)
-            mask = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=target)
-            features = model_input(keypoints, mask, anchors, config.data)
-            memory, padding = loaded.model.encode(features, mask)
-            limits = length_limits(
-                padding, d.max_len_ratio, d.max_len_extra, config.text.max_tokens
-            )
-            ids = search(loaded.model, memory, padding, limits, options)[0]
-            results.append((str(path), loaded.tokenizer.decode(ids)))
+            keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)  # (1,T,K,C)
+            mask = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=target)  # (1, T)
+            sentence = infer(reader, keypoints, mask, options).hypotheses[0]
+            results.append((str(path), sentence))
     return results

@@ -12,13 +12,13 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import warnings
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import optuna
@@ -29,11 +29,11 @@ from optuna.exceptions import ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
 
-from sign2text import atomic, outputs
-from sign2text.config import Config, ConfigError
+from sign2text import atomic, jobs, outputs
+from sign2text.config import Config, ConfigError, from_dict, to_dict
 from sign2text.dataset import read_meta
-from sign2text.runs import record_state
-from sign2text.space import SearchSpace, apply
+from sign2text.run_folder import RunFolder
+from sign2text.space import SearchSpace, apply, load_space
 from sign2text.training import Diverged, train
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,26 @@ class Search:
 
     def best_score(self, scores: list[float]) -> float:
         return min(scores) if self.direction == "minimize" else max(scores)
+
+    def to_job(self) -> dict[str, Any]:
+        """The search as JSON values for a worker process, without the storage URL (it may
+        hold a password: workers read it from STORAGE_ENV)."""
+        return {
+            "base": to_dict(self.base),
+            "space": str(self.space.path),
+            "out": str(self.out),
+            "trials": self.trials,
+            "epochs": self.epochs,
+            "metric": self.metric,
+            "study": self.study,
+            "heartbeat_seconds": self.heartbeat_seconds,
+        }
+
+    @classmethod
+    def from_job(cls, job: dict[str, Any]) -> Search:
+        """The search `to_job` described; its storage from STORAGE_ENV."""
+        values = {**job, "base": from_dict(job["base"]), "space": load_space(job["space"])}
+        return cls(**values, out=Path(job["out"]), storage=os.environ.get(STORAGE_ENV))
 
 
 def mask_password(url: str) -> str:
@@ -239,7 +259,7 @@ def run_trial(
         raise TrialStopped(trial.number, result["epochs"])
     scores = result["history"][search.metric]
     if pruning.pruned_after is not None:
-        record_state(run_dir, "pruned", seconds=result["seconds"])
+        RunFolder(run_dir).record_state("pruned", seconds=result["seconds"])
         raise optuna.TrialPruned(
             f"{search.metric} {scores[-1]:.4g} after epoch {pruning.pruned_after} is behind "
             "the other trials'"
@@ -309,38 +329,16 @@ def _gpu_environment(worker: int) -> dict[str, str]:
     return {"CUDA_VISIBLE_DEVICES": gpus[worker % len(gpus)]} if len(gpus) > 1 else {}
 
 
-def _without_storage(arguments: list[str]) -> list[str]:
-    """The command's arguments less `--storage URL`: a worker reads the URL from STORAGE_ENV,
-    where no other user of the machine can see its password."""
-    kept: list[str] = []
-    skip = False
-    for argument in arguments:
-        if skip:
-            skip = False
-        elif argument == "--storage":
-            skip = True
-        elif not argument.startswith("--storage="):
-            kept.append(argument)
-    return kept
-
-
-def _start_worker(arguments: list[str], worker: int, search: Search) -> subprocess.Popen:
+def _start_worker(worker: int, workers: int, search: Search) -> subprocess.Popen:
+    """Worker `worker` of `workers` as a new process; it reads the storage URL from
+    STORAGE_ENV, where no other user of the machine can see its password."""
     storage = {STORAGE_ENV: search.storage} if search.storage else {}
-    with open(search.out / f"worker-{worker}.log", "ab") as output:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sign2text",
-                *_without_storage(arguments),
-                "--worker",
-                str(worker),
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **_gpu_environment(worker), **storage},
-        )
+    return jobs.start(
+        "tune-worker",
+        {"search": search.to_job(), "worker": worker, "workers": workers},
+        search.out / f"worker-{worker}.log",
+        env={**_gpu_environment(worker), **storage},
+    )
 
 
 def _ending(code: int) -> str:
@@ -410,10 +408,10 @@ def _claim_folder(search: Search) -> None:
         atomic.remove_debris(run_dir)
 
 
-def tune(search: Search, workers: int, arguments: list[str]) -> Tuned:
-    """Run the search with `workers` processes of `sign2text ARGUMENTS --worker I` on this
-    machine, sharing the study; returns once they end, or once Ctrl-C or SIGTERM has stopped
-    them (the same command continues the study)."""
+def tune(search: Search, workers: int) -> Tuned:
+    """Run the search with `workers` worker processes (`jobs.tune_worker`) on this machine,
+    sharing the study; returns once they end, or once Ctrl-C or SIGTERM has stopped them
+    (the same command continues the study)."""
     if workers < 1:
         raise ConfigError(f"--workers ({workers}) must be at least 1")
     read_meta(search.base.data.prepared)  # a missing dataset is reported once, here
@@ -430,7 +428,7 @@ def tune(search: Search, workers: int, arguments: list[str]) -> Tuned:
     )
     if finished >= search.trials:
         return Tuned(study, [])
-    processes = [_start_worker(arguments, worker, search) for worker in range(workers)]
+    processes = [_start_worker(worker, workers, search) for worker in range(workers)]
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     failures: list[str] = []
     try:

@@ -1,0 +1,101 @@
+"""What training reads: the prepared dataset's splits, tokenizer and points, and their loaders."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from sign2text import randomness
+from sign2text.config import Config
+from sign2text.dataset import (
+    BucketBatchSampler,
+    PreparedSplit,
+    TranslationDataset,
+    collate_packed,
+    dataset_layout,
+    load_tokenizer,
+    read_meta,
+)
+from sign2text.features import Anchors, input_size
+from sign2text.layouts import Layout
+from sign2text.tokenizer import Tokenizer
+
+
+@dataclass
+class Data:
+    """Everything training reads from the prepared dataset."""
+
+    tokenizer: Tokenizer
+    source: Layout  # the stored clips' layout
+    layout: Layout  # the points the model reads
+    points: list[int]  # their positions in `source`
+    features: int
+    train: TranslationDataset
+    val: TranslationDataset
+
+
+def load_data(config: Config) -> Data:
+    """Tokenizer, point selection and the train/val datasets of `config.data.prepared`."""
+    folder = Path(config.data.prepared)
+    meta = read_meta(folder)
+    tokenizer = load_tokenizer(folder, config.text.tokenizer, config.text.vocab_size)
+    layout, points = dataset_layout(meta, config.data.points)
+    train_split, val_split = PreparedSplit(folder, "train"), PreparedSplit(folder, "val")
+    subset = None
+    if config.data.train_subset < 1.0:
+        rng = np.random.default_rng(config.train.seed)
+        count = max(1, round(len(train_split) * config.data.train_subset))
+        subset = sorted(rng.permutation(len(train_split))[:count].tolist())
+    cap, words = config.data.max_frames, config.text.max_tokens
+    fps = config.data.fps
+    train = TranslationDataset(train_split, tokenizer, points, cap, words, subset, fps)
+    val = TranslationDataset(val_split, tokenizer, points, cap, words, fps=fps)
+    features = input_size(len(points), int(meta["values"]), Anchors.of(layout), config.data)
+    return Data(tokenizer, Layout.from_dict(meta["layout"]), layout, points, features, train, val)
+
+
+def _common(config: Config, sampler: BucketBatchSampler, rank: int) -> dict[str, Any]:
+    """DataLoader settings of both splits: own generator, workers seeded by epoch (started
+    afresh every epoch, so their seeds follow the epoch in a resumed run too)."""
+    workers = config.train.num_workers
+    return {
+        "batch_sampler": sampler,
+        "collate_fn": collate_packed,
+        "num_workers": workers,
+        "pin_memory": torch.cuda.is_available(),
+        "generator": randomness.loader_generator(config.train.seed),
+        "worker_init_fn": functools.partial(
+            randomness.seed_worker, config.train.seed, sampler, rank
+        ),
+    }
+
+
+def train_loader(config: Config, data: Data, rank: int = 0) -> DataLoader:
+    """Training batches: shuffled every epoch, each process of a DDP group its share."""
+    train = config.train
+    sampler = BucketBatchSampler(
+        data.train.lengths,
+        train.batch_size,
+        seed=train.seed,
+        distributed=True,
+        max_frames=train.batch_frames,
+        bucket=train.bucketing,
+    )
+    return DataLoader(data.train, **_common(config, sampler, rank))
+
+
+def val_loader(config: Config, data: Data) -> DataLoader:
+    """Validation batches, shortest clips first."""
+    sampler = BucketBatchSampler(
+        data.val.lengths,
+        config.train.batch_size,
+        shuffle=False,
+        max_frames=config.train.batch_frames,
+    )
+    return DataLoader(data.val, **_common(config, sampler, 0))

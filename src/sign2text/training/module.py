@@ -1,0 +1,351 @@
+"""The LightningModule: loss, optimiser and schedule around a `Translator`, micro-batches on
+running out of memory, per-epoch figures, validation with decoding, and the exact resume state."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import replace
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import Timer
+from torch.utils.data import DataLoader
+
+from sign2text import randomness
+from sign2text.augment import augment
+from sign2text.config import Config
+from sign2text.dataset import Batch, BucketBatchSampler, PackedBatch, cut_by_frames
+from sign2text.errors import TrainingError
+from sign2text.features import Anchors, model_input
+from sign2text.inference import Reader, infer
+from sign2text.metrics import corpus_scores
+from sign2text.model import Translator
+from sign2text.runtime import resolve_micro_frames
+from sign2text.sanity import derangement
+from sign2text.tokenizer import PAD
+from sign2text.training import schedule
+from sign2text.training.data import Data, train_loader, val_loader
+
+log = logging.getLogger(__name__)
+
+
+class Diverged(TrainingError):
+    """A loss that is not a finite number: training stops at once."""
+
+
+def _rows(batch: Batch, rows: slice) -> Batch:
+    return Batch(
+        batch.keypoints[rows],
+        batch.frame_mask[rows],
+        batch.tokens_in[rows],
+        batch.tokens_out[rows],
+        batch.items[rows],
+    )
+
+
+def _trimmed(batch: Batch, rows: list[int], frames: int, words: int) -> Batch:
+    """Rows `rows` of `batch`, cut to their longest clip (`frames`) and sentence (`words`)."""
+    index = torch.tensor(rows, device=batch.items.device)
+    return Batch(
+        batch.keypoints[index, :frames],
+        batch.frame_mask[index, :frames],
+        batch.tokens_in[index, :words],
+        batch.tokens_out[index, :words],
+        batch.items[index],
+    )
+
+
+class TranslationModule(L.LightningModule):
+    """Loss, optimiser and schedule around a `Translator`; validation also decodes.
+
+    Optimisation is manual so that a batch that runs out of GPU memory can be split into
+    micro-batches whose gradients add up to the whole batch's: the effective batch is kept.
+    """
+
+    def __init__(self, config: Config, data: Data) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+        self.config, self.data = config, data
+        self.model = Translator.build(config, data.features, len(data.tokenizer))
+        self.anchors = Anchors.of(data.layout)
+        self.reader = Reader(
+            self.model, data.tokenizer, self.anchors, config.data, config.text.max_tokens
+        )
+        self.micro_batches = 1
+        self.batches_done = 0  # training steps taken in the current epoch
+        self.start: tuple[int, int] | None = None  # (epoch, batches done) of a resume point
+        self._sums: dict[str, float] = {}
+        self._clock: dict[str, float] = {}
+
+    def train_dataloader(self) -> DataLoader:
+        """The training batches; a resumed run's start inside its first epoch after the
+        batches the interrupted run had done (Lightning asks after `on_load_checkpoint`)."""
+        loader = train_loader(self.config, self.data, self.global_rank)
+        if self.start is not None:
+            loader.batch_sampler.resume(*self.start)
+        return loader
+
+    def val_dataloader(self) -> DataLoader:
+        return val_loader(self.config, self.data)
+
+    def features(self, batch: Batch) -> torch.Tensor:
+        """Model input for a batch, computed on the batch's device: (B, T, F)."""
+        return model_input(batch.keypoints, batch.frame_mask, self.anchors, self.config.data)
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """Loaders hand over clips unpadded (`collate_packed`): less to pass between
+        processes and to copy to the device; the padding is made here, on the device."""
+        return batch.padded() if isinstance(batch, PackedBatch) else batch
+
+    def _loss_sums(self, batch: Batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """Summed label-smoothed loss and summed plain NLL over the batch's tokens."""
+        logits = self.model(self.features(batch), batch.frame_mask, batch.tokens_in)
+        flat, target = logits.flatten(0, 1).float(), batch.tokens_out.flatten()
+        smoothed = torch.nn.functional.cross_entropy(
+            flat, target, ignore_index=PAD, label_smoothing=smoothing, reduction="sum"
+        )
+        nll = torch.nn.functional.cross_entropy(flat, target, ignore_index=PAD, reduction="sum")
+        return smoothed, nll.detach()
+
+    def _add(self, **values: float) -> None:
+        for key, value in values.items():
+            self._sums[key] = self._sums.get(key, 0.0) + value
+
+    def _reset(self, prefix: str) -> None:
+        self._sums = {k: v for k, v in self._sums.items() if not k.startswith(prefix)}
+        self._clock[prefix] = time.perf_counter()
+
+    def on_train_start(self) -> None:
+        self._clock.setdefault("train", time.perf_counter())  # resumed inside an epoch
+
+    def on_train_epoch_start(self) -> None:
+        if self._sums.get("epoch") != self.current_epoch:  # not when resumed inside this epoch
+            self._reset("train")
+            self._sums["epoch"] = self.current_epoch
+            self.batches_done = 0
+        sampler = self.trainer.train_dataloader.batch_sampler
+        if isinstance(sampler, BucketBatchSampler):
+            sampler.set_epoch(self.current_epoch)
+        self._batch_clock = time.perf_counter()
+
+    def on_train_batch_start(self, batch: Batch, batch_index: int) -> None:
+        # From the end of the last step to here, training waited for this batch.
+        now = time.perf_counter()
+        self._add(train_data_seconds=now - getattr(self, "_batch_clock", now))
+
+    def on_train_batch_end(self, outputs: Any, batch: Batch, batch_index: int) -> None:
+        self._batch_clock = time.perf_counter()
+
+    def _parts(self, lengths: list[int]) -> list[list[int]]:
+        """The rows of a batch of clips of `lengths` frames in the parts it runs in: sorted by
+        length and cut into parts of at most `train.micro_frames` padded frames
+        (`resolve_micro_frames`), each cut again into `micro_batches` pieces after running out
+        of memory."""
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        budget = resolve_micro_frames(self.config.train.micro_frames, self.device.type == "cuda")
+        groups = cut_by_frames(order, lengths, len(order), budget)  # budget 0: one group
+        parts = []
+        for group in groups:
+            step = math.ceil(len(group) / self.micro_batches)
+            parts += [group[i : i + step] for i in range(0, len(group), step)]
+        return parts
+
+    def _backward_in_parts(
+        self, batch: Batch, lengths: list[int], words: list[int]
+    ) -> tuple[float, int]:
+        """Forward and backward part by part (`_parts`), each part trimmed to its own longest
+        clip and sentence (`lengths` frames and `words` target tokens per row), the loss
+        divided by the whole batch's target tokens: the gradients add up to the whole
+        batch's. Returns the batch's summed loss and the padded frames run."""
+        total, padded, tokens = 0.0, 0, sum(words)
+        for rows in self._parts(lengths):
+            longest = max(lengths[r] for r in rows)
+            part = _trimmed(batch, rows, longest, max(words[r] for r in rows))
+            smoothed, _ = self._loss_sums(part, self.config.train.label_smoothing)
+            self.manual_backward(smoothed / tokens)
+            total += float(smoothed.detach())
+            padded += part.frame_mask.numel()
+        return total, padded
+
+    def training_step(self, batch: Batch, batch_index: int) -> None:
+        if self.config.augment.enabled:
+            keypoints, frame_mask = augment(batch.keypoints, batch.frame_mask, self.config.augment)
+            batch = Batch(keypoints, frame_mask, batch.tokens_in, batch.tokens_out, batch.items)
+        optimizer = self.optimizers()
+        lengths = batch.frame_mask.sum(dim=1).tolist()  # read from the device once per batch
+        words = (batch.tokens_out != PAD).sum(dim=1).tolist()
+        tokens = sum(words)
+        while True:
+            optimizer.zero_grad(set_to_none=True)
+            try:
+                loss_sum, padded = self._backward_in_parts(batch, lengths, words)
+                break
+            except torch.OutOfMemoryError:
+                if self.micro_batches >= len(batch.items):
+                    raise
+                self.micro_batches *= 2
+                optimizer.zero_grad(set_to_none=True)
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                log.warning(
+                    "out of memory on a batch of %d clips: continuing with %d "
+                    "micro-batches of about %d clips, accumulating gradients (the "
+                    "effective batch is unchanged)",
+                    len(batch.items),
+                    self.micro_batches,
+                    math.ceil(len(batch.items) / self.micro_batches),
+                )
+        if self.config.train.grad_clip:
+            self.clip_gradients(
+                optimizer,
+                gradient_clip_val=self.config.train.grad_clip,
+                gradient_clip_algorithm="norm",
+            )
+        optimizer.step()
+        scheduler = self.lr_schedulers()
+        if not schedule.per_epoch(scheduler):
+            scheduler.step()
+        self._add(
+            train_loss=loss_sum,
+            train_tokens=tokens,
+            train_clips=len(batch.items),
+            train_frames=sum(lengths),
+            train_padded=padded,  # frames the model ran, padding included
+        )
+        if not math.isfinite(loss_sum):
+            self._diverged(f"the training loss is {loss_sum} at batch {self.batches_done + 1}")
+        self.batches_done += 1  # here, not in on_train_batch_end: ResumePoint saves before that
+        self.log("loss", loss_sum / max(tokens, 1), prog_bar=True, batch_size=len(batch.items))
+
+    def _diverged(self, what: str) -> None:
+        lr = self.config.train.lr
+        raise Diverged(
+            f"training diverged in epoch {self.current_epoch + 1}: {what} (lower train.lr, now "
+            f"{lr:g}, or raise train.warmup_epochs; if it persists, look at the prepared clips "
+            "with `sign2text show`: they may hold extreme values)"
+        )
+
+    def on_validation_epoch_start(self) -> None:
+        self._reset("val")
+        self._hypotheses: dict[int, str] = {}
+
+    def validation_step(self, batch: Batch, batch_index: int) -> None:
+        smoothing = self.config.train.label_smoothing
+        smoothed, nll = self._loss_sums(batch, smoothing)
+        tokens = int((batch.tokens_out != PAD).sum())
+        self._add(val_loss=float(smoothed), val_nll=float(nll), val_tokens=tokens)
+        if len(batch.items) > 1:  # the same sentences with the keypoints of other clips
+            source = torch.from_numpy(derangement(len(batch.items), seed=batch_index))
+            source = source.to(batch.keypoints.device)
+            swapped = Batch(
+                batch.keypoints[source],
+                batch.frame_mask[source],
+                batch.tokens_in,
+                batch.tokens_out,
+                batch.items,
+            )
+            loss, _ = self._loss_sums(swapped, smoothing)
+            self._add(val_swapped=float(loss), val_swapped_tokens=tokens)
+        budget = self.config.train.val_decode_max - len(self._hypotheses)
+        if budget > 0:  # a capped sample of clips, decoded greedily
+            part = _rows(batch, slice(0, budget))
+            greedy = replace(self.config.decode, beam_size=1)
+            out = infer(self.reader, part.keypoints, part.frame_mask, greedy)
+            self._hypotheses.update(zip(part.items.tolist(), out.hypotheses, strict=True))
+
+    def on_validation_epoch_end(self) -> None:
+        s = self._sums
+        tokens = max(s.get("val_tokens", 0), 1)
+        record = {
+            "val_loss": s.get("val_loss", 0.0) / tokens,
+            "val_ppl": math.exp(min(s.get("val_nll", 0.0) / tokens, 50.0)),
+        }
+        if s.get("val_swapped_tokens"):
+            record["val_loss_swapped"] = s["val_swapped"] / s["val_swapped_tokens"]
+        if self._hypotheses:
+            items = sorted(self._hypotheses)
+            references = [
+                self.data.val.split.clips[self.data.val.indices[i]].sentence for i in items
+            ]
+            scores = corpus_scores([self._hypotheses[i] for i in items], references)
+            record.update(val_bleu4=scores["bleu4"], val_wer=scores["wer"])
+        record["val_seconds"] = time.perf_counter() - self._clock["val"]
+        self.val_record = record
+        if not math.isfinite(record["val_loss"]):
+            self._diverged(f"the validation loss is {record['val_loss']}")
+        for key, value in record.items():
+            self.log(key, value, prog_bar=key in ("val_loss", "val_bleu4"))
+
+    def on_train_epoch_end(self) -> None:
+        scheduler = self.lr_schedulers()
+        if schedule.per_epoch(scheduler):
+            scheduler.step(self.val_record["val_loss"])
+
+    def train_record(self) -> dict[str, float]:
+        """This epoch's training figures: mean loss per token, throughput, padding share and
+        the share of training time spent waiting for data."""
+        seconds = time.perf_counter() - self._clock["train"]
+        s = self._sums
+        train_seconds = seconds - getattr(self, "val_record", {}).get("val_seconds", 0.0)
+        return {
+            "train_loss": s.get("train_loss", 0.0) / max(s.get("train_tokens", 0), 1),
+            "epoch_seconds": seconds,
+            "clips_per_second": s.get("train_clips", 0) / max(train_seconds, 1e-9),
+            "padding_share": 1.0 - s.get("train_frames", 0) / max(s.get("train_padded", 0), 1),
+            "data_wait_share": s.get("train_data_seconds", 0.0) / max(train_seconds, 1e-9),
+            "micro_batches": self.micro_batches,
+        }
+
+    def on_save_checkpoint(self, state: dict[str, Any]) -> None:
+        """Besides Lightning's state: this epoch's sums, where the run is (epoch, batches done;
+        the next epoch once every batch is done), whether it was told to stop, and every
+        random-number state, so that a resumed run goes on exactly as this one would."""
+        epoch, done = self.current_epoch, self.batches_done
+        if done >= self.trainer.num_training_batches:
+            epoch, done = epoch + 1, 0
+        state["sign2text"] = {
+            "sums": dict(self._sums),
+            "micro_batches": self.micro_batches,
+            "position": [epoch, done],
+            "should_stop": self.trainer.should_stop,
+            "rng": randomness.states(),
+        }
+
+    def on_load_checkpoint(self, state: dict[str, Any]) -> None:
+        saved = state["sign2text"]
+        self._sums = dict(saved["sums"])
+        self.micro_batches = int(saved["micro_batches"])
+        epoch, self.batches_done = saved["position"]
+        self.start = (epoch, self.batches_done)
+        self.trainer.should_stop = bool(saved["should_stop"])
+        randomness.restore(saved["rng"])
+
+    def _budget_used(self) -> float:
+        """Share of the `train.max_minutes` budget spent so far (0 without a budget), read
+        from the timer Lightning stops the run with."""
+        minutes = self.config.train.max_minutes
+        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer)), None)
+        if not minutes or timer is None:
+            return 0.0
+        return timer.time_elapsed() / (minutes * 60)
+
+    def configure_optimizers(self) -> Any:
+        train = self.config.train
+        optimizer = torch.optim.AdamW(
+            self.model.parameters(),
+            lr=train.lr,
+            betas=train.betas,
+            weight_decay=train.weight_decay,
+            fused=self.device.type == "cuda",
+        )
+        scheduler = schedule.build(
+            optimizer,
+            train,
+            lambda: int(self.trainer.estimated_stepping_batches),
+            self.trainer.max_epochs or 1,
+            self._budget_used,
+        )
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}

@@ -1,0 +1,96 @@
+"""Learning-rate schedules: linear warm-up, then cosine, wsd, constant, or halving on plateaus.
+
+Every schedule but `plateau` is a factor of the base learning rate at each optimizer step
+(`LambdaLR`, stepped after every batch); `plateau` is `ReduceLROnPlateau`, stepped on the
+validation loss after every epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+from sign2text.config import TrainConfig
+
+Factor = Callable[[float], float]  # share of the run after warm-up (0..1) -> lr factor
+
+
+def _annealed(floor: float, share: float) -> float:
+    """Cosine from 1 down to `floor` as `share` goes from 0 to 1."""
+    return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, share)))
+
+
+def cosine(train: TrainConfig) -> Factor:
+    """Cosine decay to min_lr over the whole run."""
+    floor = train.min_lr / train.lr
+    return lambda progress: _annealed(floor, progress)
+
+
+def wsd(train: TrainConfig) -> Factor:
+    """Warm-up, stable, decay: the full lr until the last `train.decay_share` of the run, then a
+    cosine decay to min_lr over that share."""
+    floor, start = train.min_lr / train.lr, 1.0 - train.decay_share
+
+    def factor(progress: float) -> float:
+        return 1.0 if progress < start else _annealed(floor, (progress - start) / train.decay_share)
+
+    return factor
+
+
+def constant(train: TrainConfig) -> Factor:
+    """The full lr throughout."""
+    return lambda progress: 1.0
+
+
+STEPPED = {"cosine": cosine, "wsd": wsd, "constant": constant}  # scheduler -> factor of progress
+SCHEDULERS = (*STEPPED, "plateau")
+
+
+def lr_lambda(
+    train: TrainConfig,
+    total_steps: int,
+    steps_per_epoch: int,
+    clock: Callable[[], float] = lambda: 0.0,
+) -> Callable[[int], float]:
+    """The factor of the base lr at each optimizer step: linear warm-up, then the schedule
+    `train.scheduler` of how far the run is: the share of `total_steps` taken or, when further
+    along, `clock()`, the share of a time budget used so far, so a run cut short by
+    `train.max_minutes` still ends annealed."""
+    warmup = round(train.warmup_epochs * steps_per_epoch)
+    after_warmup = STEPPED[train.scheduler](train)
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return after_warmup(max((step - warmup) / max(1, total_steps - warmup), clock()))
+
+    return factor
+
+
+def build(
+    optimizer: torch.optim.Optimizer,
+    train: TrainConfig,
+    total_steps: Callable[[], int],
+    epochs: int,
+    clock: Callable[[], float],
+) -> torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau:
+    """The scheduler `train.scheduler` names, for `optimizer`; `total_steps()` (optimizer steps
+    of the whole run, asked only by the schedules that need it) over `epochs` epochs."""
+    if train.scheduler == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer,
+            mode="min",
+            factor=train.plateau_factor,
+            patience=train.plateau_patience,
+            min_lr=train.min_lr,
+        )
+    total = total_steps()
+    factor = lr_lambda(train, total, max(1, total // max(1, epochs)), clock)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def per_epoch(scheduler: object) -> bool:
+    """Whether `scheduler` steps once per epoch on the validation loss (else after each batch)."""
+    return isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
