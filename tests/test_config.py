@@ -98,3 +98,15 @@ def test_a_saved_config_without_newer_keys_keeps_its_old_meaning() -> None:
     )
     current = configuration.load(resolve("demo"))
     assert configuration.from_saved(configuration.to_dict(current)) == current
+
+
+def test_an_unknown_top_level_key_is_named_once(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("eval: {beam_size: 2}\n")
+    with pytest.raises(ConfigError) as error:
+        configuration.load(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: unknown top-level key(s) ['eval']; known keys are [")
+    assert ": :" not in message
+    with pytest.raises(ConfigError, match=r"model: unknown key\(s\) \['width'\]"):
+        configuration.load(None, ["model.width=7"])

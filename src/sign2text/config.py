@@ -211,11 +211,13 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    """`cls` from `values`; `where` names the section ("" for the top level) in errors."""
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(known)}")
+        found = f"{where}: unknown key(s)" if where else "unknown top-level key(s)"
+        raise ConfigError(f"{found} {unknown}; known keys are {sorted(known)}")
     kwargs = {k: _coerce(v, hints[k], f"{where}.{k}" if where else k) for k, v in values.items()}
     return cls(**kwargs)
 
@@ -375,10 +377,26 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ConfigError(
             f"--set {text!r}: the value is not valid YAML ({_line(error)})"
         ) from error
-    if isinstance(value, str):  # YAML reads 3e-4 as text; accept it as a number
+    return key.strip().split("."), as_number(value)
+
+
+def as_number(value: Any) -> Any:
+    """YAML reads 3e-4 (no dot) as text; take such text as the number it is."""
+    if isinstance(value, str):
         with contextlib.suppress(ValueError):
-            value = float(value)
-    return key.strip().split("."), value
+            return float(value)
+    return value
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """The contents of the YAML file `path` (`what` it is, e.g. "config file"); a file that is
+    missing or no valid YAML is a one-line ConfigError naming it."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: {what} not found") from error
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: not UTF-8, an integer too long
+        raise ConfigError(f"{path}: not valid YAML ({_line(error)})") from error
 
 
 def _line(error: Exception) -> str:
@@ -408,12 +426,7 @@ def load(
     values: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
-        try:
-            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError as error:
-            raise ConfigError(f"{path}: config file not found") from error
-        except (yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
-            raise ConfigError(f"{path}: not valid YAML ({_line(error)})") from error
+        values = read_yaml(path, "config file") or {}
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of sections")
     try:
