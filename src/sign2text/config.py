@@ -1,4 +1,4 @@
-"""Configuration: YAML files loaded into frozen dataclasses, with `--set key=value` overrides."""
+"""Configuration: layered YAML files (`base:`) as frozen dataclasses; `--set` overrides."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from sign2text import presets
 from sign2text.errors import Failure
 
 
@@ -418,17 +419,65 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
     return result
 
 
+BASE = "base"  # a config file's top-level key naming the file it changes
+
+
+def _base_file(path: Path, name: Any) -> Path:
+    """The file a config's `base:` names: a file beside `path`, else a shipped preset."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{path}: base must name a preset or a config file, got {name!r}")
+    preset = None
+    with contextlib.suppress(OSError):  # a name no file can have (too long)
+        beside = path.parent / name
+        if beside.is_file():
+            return beside
+        preset = presets.shipped(name)
+    if preset is None or preset.stem not in presets.preset_names():
+        raise ConfigError(
+            f"{path}: base {name!r} is neither a file beside it nor a preset "
+            f"({', '.join(presets.preset_names())})"
+        )
+    return preset
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with each value of `changes` in place of its own, section by section."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_layers(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file's values over those of the file its `base:` names, and so on down;
+    `chain`: the files that named this one as their base."""
+    values = read_yaml(path, "config file") or {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    if BASE not in values:
+        return values
+    changes = dict(values)
+    base = _base_file(path, changes.pop(BASE))
+    chain = (*chain, path)
+    if base.resolve() in {p.resolve() for p in chain}:
+        cycle = " -> ".join(str(p) for p in (*chain, base))
+        raise ConfigError(f"{path}: base {values[BASE]!r} makes a cycle: {cycle}")
+    return _merge(_read_layers(base, chain), changes)
+
+
 def load(
     path: str | Path | None, overrides: list[str] | None = None, saved: bool = False
 ) -> Config:
-    """Load a YAML config (or the defaults when `path` is None) and apply overrides; `saved`:
-    a run folder's config.yaml, read as `from_saved` reads it."""
+    """Load a YAML config (or the defaults when `path` is None), layered on the file its
+    `base:` names, and apply overrides; `saved`: a run folder's config.yaml, read as
+    `from_saved` reads it."""
     values: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
-        values = read_yaml(path, "config file") or {}
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of sections")
+        values = _read_layers(path)
     try:
         return (from_saved if saved else from_dict)(apply_overrides(values, overrides or []))
     except ConfigError as error:
