@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from sign2text import presets
+from sign2text import presets, schedules
 from sign2text.errors import Failure
 
 
@@ -166,7 +166,6 @@ class Config:
     quick: QuickConfig = field(default_factory=QuickConfig)
 
 
-SCHEDULER_NAMES = ("cosine", "wsd", "plateau", "constant")
 TOKENIZER_NAMES = ("word", "sentencepiece")
 CENTRE_NAMES = ("clip", "frame")
 HAND_NAMES = ("wrist", "body", "both")
@@ -280,8 +279,8 @@ def validate(config: Config) -> Config:
         (t.epochs >= 1, f"train.epochs ({t.epochs}) must be at least 1"),
         (0.0 <= t.label_smoothing < 1.0, "train.label_smoothing must be in [0, 1)"),
         (
-            t.scheduler in SCHEDULER_NAMES,
-            f"train.scheduler {t.scheduler!r} is not one of {SCHEDULER_NAMES}",
+            t.scheduler in schedules.NAMES,
+            f"train.scheduler {t.scheduler!r} is not one of {schedules.NAMES}",
         ),
         (t.precision in PRECISIONS, f"train.precision {t.precision!r} is not one of {PRECISIONS}"),
         (

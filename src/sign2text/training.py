@@ -52,6 +52,7 @@ from sign2text.layouts import Layout
 from sign2text.metrics import corpus_scores
 from sign2text.model import Translator, count_parameters
 from sign2text.runtime import configure_kernels, resolve_micro_frames, resolve_precision
+from sign2text.schedules import SHAPES
 from sign2text.tokenizer import PAD, Tokenizer
 
 log = logging.getLogger(__name__)
@@ -113,19 +114,13 @@ def _lr_lambda(
     warmup = round(train.warmup_epochs * steps_per_epoch)
     floor = train.min_lr / train.lr
 
-    def anneal(share: float) -> float:  # share of the decay done -> factor
-        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, share)))
+    shape = SHAPES[train.scheduler]
 
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
         progress = max((step - warmup) / max(1, total_steps - warmup), clock())
-        if train.scheduler == "cosine":
-            return anneal(progress)
-        if train.scheduler == "wsd":
-            start = 1.0 - train.decay_share
-            return 1.0 if progress < start else anneal((progress - start) / train.decay_share)
-        return 1.0
+        return shape(progress, floor, train.decay_share)
 
     return factor
 
