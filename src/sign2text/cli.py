@@ -18,16 +18,18 @@ from sign2text.presets import SEARCH_SPACE
 
 
 def _print_metrics(title: str, metrics: dict) -> None:
-    ablations = metrics["ablations"]
+    from sign2text.metrics import LABELS
+
+    m, ablations, bleu4 = metrics, metrics["ablations"], LABELS["bleu4"]
     rows = [
-        ("BLEU-1", f"{metrics['bleu1']:.2f}"),
-        ("BLEU-4", f"{metrics['bleu4']:.2f}"),
-        ("WER", f"{metrics['wer']:.3f}"),
-        ("perplexity", f"{metrics['perplexity']:.2f}  ({metrics['perplexity_tokenizer']})"),
-        ("chrF / ROUGE-L", f"{metrics['chrf']:.2f} / {metrics['rouge_l']:.2f}"),
-        ("swapped-input BLEU-4", f"{ablations['swapped inputs']['bleu4']:.2f}"),
-        ("all-zero-input BLEU-4", f"{ablations['all-zero inputs']['bleu4']:.2f}"),
-        ("constant-sentence BLEU-4", f"{ablations['constant sentence']['bleu4']:.2f}"),
+        (LABELS["bleu1"], f"{m['bleu1']:.2f}"),
+        (bleu4, f"{m['bleu4']:.2f}"),
+        (LABELS["wer"], f"{m['wer']:.3f}"),
+        (LABELS["perplexity"], f"{m['perplexity']:.2f}  ({m['perplexity_tokenizer']})"),
+        (f"{LABELS['chrf']} / {LABELS['rouge_l']}", f"{m['chrf']:.2f} / {m['rouge_l']:.2f}"),
+        (f"swapped-input {bleu4}", f"{ablations['swapped inputs']['bleu4']:.2f}"),
+        (f"all-zero-input {bleu4}", f"{ablations['all-zero inputs']['bleu4']:.2f}"),
+        (f"constant-sentence {bleu4}", f"{ablations['constant sentence']['bleu4']:.2f}"),
     ]
     if title:
         print(title)
