@@ -14,6 +14,8 @@ from sacrebleu.metrics import BLEU, CHRF
 
 from conftest import shared_data
 from sign2text.metrics import (
+    LABELS,
+    METRICS,
     bootstrap_interval,
     corpus_scores,
     has_repetition_loop,
@@ -272,3 +274,14 @@ def test_paired_bootstrap_finds_no_difference_between_equal_systems() -> None:
     system_b = bad[:half] + good[half:]
     result = paired_bootstrap(system_a, system_b, references, "chrf", n_samples=300)
     assert result.p_value > 0.05
+
+
+def test_every_metric_has_one_display_label() -> None:
+    assert set(METRICS) <= set(LABELS)
+    assert [LABELS[k] for k in ("bleu1", "bleu4", "chrf", "rouge_l", "wer")] == [
+        "BLEU-1",
+        "BLEU-4",
+        "chrF",
+        "ROUGE-L",
+        "WER",
+    ]

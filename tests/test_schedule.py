@@ -3,7 +3,9 @@ import math
 
 import pytest
 
-from sign2text.config import TrainConfig
+from sign2text import config as configuration
+from sign2text.config import ConfigError, TrainConfig
+from sign2text.schedules import NAMES, PLATEAU, SHAPES
 from sign2text.training.schedule import lr_lambda
 
 
@@ -39,3 +41,11 @@ def test_a_spent_time_budget_anneals_even_early_in_the_steps(scheduler: str) -> 
 def test_constant_stays_constant_whatever_the_clock() -> None:
     train = TrainConfig(lr=1e-3, warmup_epochs=0, scheduler="constant")
     assert _factors(train, 50, clock=1.0) == [1.0] * 50
+
+
+def test_every_scheduler_a_config_may_name_has_a_shape_or_is_the_plateau_one() -> None:
+    assert set(NAMES) == {*SHAPES, PLATEAU} == {"cosine", "wsd", "constant", "plateau"}
+    for name in NAMES:
+        configuration.load(None, [f"train.scheduler={name}"])
+    with pytest.raises(ConfigError, match="train.scheduler 'linear' is not one of"):
+        configuration.load(None, ["train.scheduler=linear"])

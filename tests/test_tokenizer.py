@@ -1,6 +1,7 @@
 import pytest
 
-from sign2text.tokenizer import UNK, tokenizer_from_bytes, train_tokenizer
+from sign2text.config import TOKENIZER_NAMES
+from sign2text.tokenizer import TOKENIZERS, UNK, tokenizer_from_bytes, train_tokenizer
 
 SENTENCES = [
     "My brother buys a red car.",
@@ -29,3 +30,9 @@ def test_word_vocabulary_is_capped_and_unknown_words_map_to_unk() -> None:
 def test_unknown_kind_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown tokenizer"):
         train_tokenizer("bpe-magic", SENTENCES, 10)
+    with pytest.raises(ValueError, match="unknown tokenizer"):
+        tokenizer_from_bytes("bpe-magic", b"")
+
+
+def test_a_config_may_name_exactly_the_tokenizers_there_are() -> None:
+    assert set(TOKENIZER_NAMES) == set(TOKENIZERS)

@@ -23,7 +23,7 @@ from sign2text.cli import main
 from sign2text.config import ConfigError
 from sign2text.presets import resolve
 from sign2text.runs import run_status
-from sign2text.space import load_space
+from sign2text.space import FloatRange, load_space
 from sign2text.tuning import Search, open_study, run_trial, work
 
 REPO = Path(__file__).resolve().parents[1]
@@ -332,3 +332,11 @@ def test_workers_share_a_study_survive_a_kill_and_a_rerun_finishes_it(
     run_dir = folder / "runs" / "tiny-tuned"
     assert main(["train", "--config", str(out / "best.yaml"), "--run-dir", str(run_dir)]) == 0
     assert run_status(run_dir).state == "finished"
+
+
+def test_a_space_reads_3e_4_as_the_number_a_config_does(tmp_path: Path) -> None:
+    path = tmp_path / "space.yaml"
+    path.write_text("lr: {key: train.lr, float: [3e-4, 1e-2], log: true}\n")
+    (parameter,) = load_space(path).parameters
+    assert parameter.domain == FloatRange(3e-4, 1e-2, True)
+    assert configuration.load(None, ["train.lr=3e-4"]).train.lr == 3e-4

@@ -19,16 +19,18 @@ from sign2text.presets import SEARCH_SPACE
 
 
 def _print_metrics(title: str, metrics: dict) -> None:
-    ablations = metrics["ablations"]
+    from sign2text.metrics import LABELS
+
+    m, ablations, bleu4 = metrics, metrics["ablations"], LABELS["bleu4"]
     rows = [
-        ("BLEU-1", f"{metrics['bleu1']:.2f}"),
-        ("BLEU-4", f"{metrics['bleu4']:.2f}"),
-        ("WER", f"{metrics['wer']:.3f}"),
-        ("perplexity", f"{metrics['perplexity']:.2f}  ({metrics['perplexity_tokenizer']})"),
-        ("chrF / ROUGE-L", f"{metrics['chrf']:.2f} / {metrics['rouge_l']:.2f}"),
-        ("swapped-input BLEU-4", f"{ablations['swapped inputs']['bleu4']:.2f}"),
-        ("all-zero-input BLEU-4", f"{ablations['all-zero inputs']['bleu4']:.2f}"),
-        ("constant-sentence BLEU-4", f"{ablations['constant sentence']['bleu4']:.2f}"),
+        (LABELS["bleu1"], f"{m['bleu1']:.2f}"),
+        (bleu4, f"{m['bleu4']:.2f}"),
+        (LABELS["wer"], f"{m['wer']:.3f}"),
+        (LABELS["perplexity"], f"{m['perplexity']:.2f}  ({m['perplexity_tokenizer']})"),
+        (f"{LABELS['chrf']} / {LABELS['rouge_l']}", f"{m['chrf']:.2f} / {m['rouge_l']:.2f}"),
+        (f"swapped-input {bleu4}", f"{ablations['swapped inputs']['bleu4']:.2f}"),
+        (f"all-zero-input {bleu4}", f"{ablations['all-zero inputs']['bleu4']:.2f}"),
+        (f"constant-sentence {bleu4}", f"{ablations['constant sentence']['bleu4']:.2f}"),
     ]
     if title:
         print(title)
@@ -384,11 +386,15 @@ def cmd_extract(args: argparse.Namespace) -> None:
         print("  (--overwrite extracts those again)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sign2text", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
-    commands = parser.add_subparsers(dest="command", required=True)
+Commands = argparse._SubParsersAction  # what `add_subparsers` returns
 
+
+def _add_set(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    """The repeatable `--set KEY=VALUE` config override."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
+def _add_synth(commands: Commands) -> None:
     p = commands.add_parser("synth", help="write the synthetic sign language (How2Sign layout)")
     p.add_argument("--out", default="data/demo", help="output folder (default: data/demo)")
     p.add_argument("--size", default="demo", help="tiny | demo | how2sign (default: demo)")
@@ -400,6 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_synth)
 
+
+def _add_prepare(commands: Commands) -> None:
     p = commands.add_parser("prepare", help="read raw keypoints into a prepared dataset")
     formats = p.add_subparsers(dest="format", required=True)
     h = formats.add_parser("how2sign", help="How2Sign layout: openpose/ + re-aligned tables")
@@ -423,15 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_prepare_options(f, "the manifest's folder/prepared")
     f.set_defaults(func=cmd_prepare_manifest)
 
+
+def _add_train(commands: Commands) -> None:
     p = commands.add_parser("train", help="train a model")
     p.add_argument("--config", default="demo", help="config file or preset name")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config value, e.g. --set train.lr=3e-4 (repeatable)",
-    )
+    _add_set(p, "override a config value, e.g. --set train.lr=3e-4 (repeatable)")
     p.add_argument("--run-dir", help="run folder (default: runs/<config name>)")
     p.add_argument("--overwrite", action="store_true", help="reuse an existing run folder")
     p.add_argument(
@@ -450,14 +454,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-nodes", type=int, default=1, help="machines (DDP)")
     p.set_defaults(func=cmd_train)
 
+
+def _add_status(commands: Commands) -> None:
     p = commands.add_parser("status", help="state, progress, ETA and health of runs")
     p.add_argument("runs", nargs="*", help="run folders (default: every run under runs/)")
     p.set_defaults(func=cmd_status)
 
+
+def _add_stop(commands: Commands) -> None:
     p = commands.add_parser("stop", help="stop a background run cleanly (it can be resumed)")
     p.add_argument("runs", nargs="+", help="run folders")
     p.set_defaults(func=cmd_stop)
 
+
+def _add_compare(commands: Commands) -> None:
     p = commands.add_parser("compare", help="one table of several evaluated runs")
     p.add_argument("runs", nargs="+", help="run folders; the first is the baseline")
     p.add_argument("--split", default="test")
@@ -465,17 +475,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace those files if they exist")
     p.set_defaults(func=cmd_compare)
 
+
+def _add_translate(commands: Commands) -> None:
     p = commands.add_parser("translate", help="translate new clips with a trained model")
     p.add_argument("inputs", nargs="+", help="OpenPose clip folders, .pose, .npy/.npz or videos")
     p.add_argument("--checkpoint", required=True, help="a best_checkpoint.pt")
     p.set_defaults(func=cmd_translate)
 
+
+def _add_plot(commands: Commands) -> None:
     p = commands.add_parser("plot", help="training curves of one or several runs as a PNG")
     p.add_argument("runs", nargs="+", help="run folders")
     p.add_argument("-o", "--output", help="PNG file (default: FIRST_RUN/curves.png)")
     p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
     p.set_defaults(func=cmd_plot)
 
+
+def _add_evaluate(commands: Commands) -> None:
     p = commands.add_parser("evaluate", help="score a trained run on a split")
     p.add_argument("run_dir")
     p.add_argument("--split", default="test")
@@ -483,6 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64)
     p.set_defaults(func=cmd_evaluate)
 
+
+def _add_score(commands: Commands) -> None:
     p = commands.add_parser("score", help="score any system's hypotheses against references")
     p.add_argument("hypotheses", help="one sentence per line, or 'sample: NAME, prediction: ..'")
     p.add_argument("references", help="one sentence per line, or 'sample: NAME, ground-truth: ..'")
@@ -491,24 +509,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, default=0, help="bootstrap samples for intervals")
     p.set_defaults(func=cmd_score)
 
+
+def _add_demo(commands: Commands) -> None:
     p = commands.add_parser("demo", help="synthetic data -> prepare -> train -> evaluate")
     p.add_argument("--data", default="data/demo", help="synthetic data folder")
     p.add_argument("--runs", default="runs", help="where run folders go")
     p.add_argument("--config", default="demo", help="config file or preset name")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _add_set(p)
     p.add_argument("--size", default="demo", help="synthetic data size")
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_demo)
 
+
+def _add_tune(commands: Commands) -> None:
     p = commands.add_parser("tune", help="hyper-parameter search; trials are ordinary runs")
     p.add_argument("--config", required=True, help="base config (its epochs: the full run's)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a base config value, e.g. --set data.prepared=DIR (repeatable)",
-    )
+    _add_set(p, "override a base config value, e.g. --set data.prepared=DIR (repeatable)")
     p.add_argument(
         "--trials",
         type=int,
@@ -542,6 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_tune)
 
+
+def _add_show(commands: Commands) -> None:
     p = commands.add_parser("show", help="render a clip as an animated skeleton (GIF or MP4)")
     p.add_argument(
         "clip",
@@ -564,11 +582,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
     p.set_defaults(func=cmd_show)
 
+
+def _add_extract(commands: Commands) -> None:
     p = commands.add_parser("extract", help="videos to .pose keypoints with MediaPipe Holistic")
     p.add_argument("videos", nargs="+", help="video files; each gives OUT/<video name>.pose")
     p.add_argument("--out", required=True, help="folder for the .pose files")
     p.add_argument("--overwrite", action="store_true", help="extract again if the output exists")
     p.set_defaults(func=cmd_extract)
+
+
+# Each adds its sub-command(s) to the parser, in the order `sign2text --help` lists them.
+SUBCOMMANDS: tuple[Callable[[Commands], None], ...] = (
+    _add_synth,
+    _add_prepare,
+    _add_train,
+    _add_status,
+    _add_stop,
+    _add_compare,
+    _add_translate,
+    _add_plot,
+    _add_evaluate,
+    _add_score,
+    _add_demo,
+    _add_tune,
+    _add_show,
+    _add_extract,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `sign2text` parser: global options, then each sub-command of SUBCOMMANDS."""
+    parser = argparse.ArgumentParser(prog="sign2text", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in SUBCOMMANDS:
+        add(commands)
     return parser
 
 

@@ -11,18 +11,13 @@ from typing import Any
 
 import yaml
 
-from sign2text.metrics import paired_bootstrap
+from sign2text.metrics import LABELS, paired_bootstrap
 from sign2text.readers.base import InputError
 from sign2text.run_folder import METRICS, PREDICTIONS, RunFolder
 
 SIGNIFICANCE_SAMPLES = 1000
-METRIC_COLUMNS = (
-    ("BLEU-1", "bleu1"),
-    ("BLEU-4", "bleu4"),
-    ("chrF", "chrf"),
-    ("ROUGE-L", "rouge_l"),
-    ("WER", "wer"),
-    ("perplexity", "perplexity"),
+METRIC_COLUMNS = tuple(
+    (LABELS[key], key) for key in ("bleu1", "bleu4", "chrf", "rouge_l", "wer", "perplexity")
 )
 
 
@@ -112,10 +107,10 @@ def table(reports: list[RunReport]) -> tuple[list[str], list[list[str]]]:
         "epochs",
         "train time (min)",
         *(name for name, _ in METRIC_COLUMNS),
-        "BLEU-4 95% CI",
-        "WER 95% CI",
-        f"p (BLEU-4 vs {reports[0].name})",
-        f"p (WER vs {reports[0].name})",
+        f"{LABELS['bleu4']} 95% CI",
+        f"{LABELS['wer']} 95% CI",
+        f"p ({LABELS['bleu4']} vs {reports[0].name})",
+        f"p ({LABELS['wer']} vs {reports[0].name})",
     ]
     rows = []
     for report in reports:

@@ -1,4 +1,4 @@
-"""Configuration: YAML files loaded into frozen dataclasses, with `--set key=value` overrides."""
+"""Configuration: layered YAML files (`base:`) as frozen dataclasses; `--set` overrides."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from sign2text import presets, schedules
 from sign2text.errors import Failure
 
 
@@ -165,7 +166,6 @@ class Config:
     quick: QuickConfig = field(default_factory=QuickConfig)
 
 
-SCHEDULER_NAMES = ("cosine", "wsd", "plateau", "constant")
 TOKENIZER_NAMES = ("word", "sentencepiece")
 CENTRE_NAMES = ("clip", "frame")
 HAND_NAMES = ("wrist", "body", "both")
@@ -211,11 +211,13 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    """`cls` from `values`; `where` names the section ("" for the top level) in errors."""
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(known)}")
+        found = f"{where}: unknown key(s)" if where else "unknown top-level key(s)"
+        raise ConfigError(f"{found} {unknown}; known keys are {sorted(known)}")
     kwargs = {k: _coerce(v, hints[k], f"{where}.{k}" if where else k) for k, v in values.items()}
     return cls(**kwargs)
 
@@ -277,8 +279,8 @@ def validate(config: Config) -> Config:
         (t.epochs >= 1, f"train.epochs ({t.epochs}) must be at least 1"),
         (0.0 <= t.label_smoothing < 1.0, "train.label_smoothing must be in [0, 1)"),
         (
-            t.scheduler in SCHEDULER_NAMES,
-            f"train.scheduler {t.scheduler!r} is not one of {SCHEDULER_NAMES}",
+            t.scheduler in schedules.NAMES,
+            f"train.scheduler {t.scheduler!r} is not one of {schedules.NAMES}",
         ),
         (t.precision in PRECISIONS, f"train.precision {t.precision!r} is not one of {PRECISIONS}"),
         (
@@ -375,10 +377,26 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ConfigError(
             f"--set {text!r}: the value is not valid YAML ({_line(error)})"
         ) from error
-    if isinstance(value, str):  # YAML reads 3e-4 as text; accept it as a number
+    return key.strip().split("."), as_number(value)
+
+
+def as_number(value: Any) -> Any:
+    """YAML reads 3e-4 (no dot) as text; take such text as the number it is."""
+    if isinstance(value, str):
         with contextlib.suppress(ValueError):
-            value = float(value)
-    return key.strip().split("."), value
+            return float(value)
+    return value
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """The contents of the YAML file `path` (`what` it is, e.g. "config file"); a file that is
+    missing or no valid YAML is a one-line ConfigError naming it."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: {what} not found") from error
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: not UTF-8, an integer too long
+        raise ConfigError(f"{path}: not valid YAML ({_line(error)})") from error
 
 
 def _line(error: Exception) -> str:
@@ -400,22 +418,65 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
     return result
 
 
+BASE = "base"  # a config file's top-level key naming the file it changes
+
+
+def _base_file(path: Path, name: Any) -> Path:
+    """The file a config's `base:` names: a file beside `path`, else a shipped preset."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{path}: base must name a preset or a config file, got {name!r}")
+    preset = None
+    with contextlib.suppress(OSError):  # a name no file can have (too long)
+        beside = path.parent / name
+        if beside.is_file():
+            return beside
+        preset = presets.shipped(name)
+    if preset is None or preset.stem not in presets.preset_names():
+        raise ConfigError(
+            f"{path}: base {name!r} is neither a file beside it nor a preset "
+            f"({', '.join(presets.preset_names())})"
+        )
+    return preset
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with each value of `changes` in place of its own, section by section."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_layers(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file's values over those of the file its `base:` names, and so on down;
+    `chain`: the files that named this one as their base."""
+    values = read_yaml(path, "config file") or {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    if BASE not in values:
+        return values
+    changes = dict(values)
+    base = _base_file(path, changes.pop(BASE))
+    chain = (*chain, path)
+    if base.resolve() in {p.resolve() for p in chain}:
+        cycle = " -> ".join(str(p) for p in (*chain, base))
+        raise ConfigError(f"{path}: base {values[BASE]!r} makes a cycle: {cycle}")
+    return _merge(_read_layers(base, chain), changes)
+
+
 def load(
     path: str | Path | None, overrides: list[str] | None = None, saved: bool = False
 ) -> Config:
-    """Load a YAML config (or the defaults when `path` is None) and apply overrides; `saved`:
-    a run folder's config.yaml, read as `from_saved` reads it."""
+    """Load a YAML config (or the defaults when `path` is None), layered on the file its
+    `base:` names, and apply overrides; `saved`: a run folder's config.yaml, read as
+    `from_saved` reads it."""
     values: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
-        try:
-            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError as error:
-            raise ConfigError(f"{path}: config file not found") from error
-        except (yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
-            raise ConfigError(f"{path}: not valid YAML ({_line(error)})") from error
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of sections")
+        values = _read_layers(path)
     try:
         return (from_saved if saved else from_dict)(apply_overrides(values, overrides or []))
     except ConfigError as error:

@@ -33,6 +33,19 @@ SANITY_CHECKS = ("length_ratio", "loop_share")
 METRICS = (*HIGHER_IS_BETTER, *SANITY_CHECKS)  # every key of `corpus_scores` but the signature
 PERCENT_SCALE = frozenset({*(f"bleu{order}" for order in BLEU_ORDERS), "chrf", "rouge_l"})
 
+# How each score is named wherever people read it: tables, plots, the CLI. Perplexity is the
+# model's (evaluation computes it), named here with the rest.
+LABELS: dict[str, str] = {
+    **{f"bleu{order}": f"BLEU-{order}" for order in BLEU_ORDERS},
+    "chrf": "chrF",
+    "rouge_l": "ROUGE-L",
+    "wer": "WER",
+    "wer_normalized": "WER (normalised)",
+    "length_ratio": "length ratio",
+    "loop_share": "loop share",
+    "perplexity": "perplexity",
+}
+
 
 class BootstrapInterval(NamedTuple):
     """A corpus score with its bootstrap percentile interval."""

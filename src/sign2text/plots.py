@@ -11,14 +11,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from sign2text import atomic
+from sign2text.metrics import LABELS
 from sign2text.readers.base import InputError
 from sign2text.run_folder import RunFolder
 
 PANELS = (
     ("loss", ("train_loss", "val_loss"), "loss (label-smoothed, per token)", False),
     ("learning rate", ("lr",), "learning rate", True),
-    ("validation BLEU-4", ("val_bleu4",), "BLEU-4", False),
-    ("validation WER", ("val_wer",), "WER", False),
+    (f"validation {LABELS['bleu4']}", ("val_bleu4",), LABELS["bleu4"], False),
+    (f"validation {LABELS['wer']}", ("val_wer",), LABELS["wer"], False),
 )
 
 

@@ -13,12 +13,16 @@ def preset_names() -> list[str]:
     return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml") if p.stem != SEARCH_SPACE)
 
 
+def shipped(name: str | Path) -> Path | None:
+    """The shipped file called `name` ("demo" or "demo.yaml"), if there is one."""
+    path = Path(name)
+    preset = PRESETS_DIR / f"{path.stem}.yaml"
+    return preset if preset.exists() and path.parent == Path(".") else None
+
+
 def resolve(name_or_path: str | Path) -> Path:
     """A config file path: an existing file as given, else a shipped preset of that name."""
     path = Path(name_or_path)
     if path.exists():
         return path
-    preset = PRESETS_DIR / f"{path.stem}.yaml"
-    if preset.exists() and path.parent == Path("."):
-        return preset
-    return path  # let the loader report it missing
+    return shipped(path) or path  # let the loader report it missing

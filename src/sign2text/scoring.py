@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from sign2text.metrics import METRICS, PERCENT_SCALE, bootstrap_interval, corpus_scores
+from sign2text.metrics import LABELS, METRICS, PERCENT_SCALE, bootstrap_interval, corpus_scores
 from sign2text.readers.base import InputError
 
 PREDICTION = "prediction"
@@ -29,19 +29,6 @@ _NAMED_LINE = re.compile(
 BOOTSTRAP_METRICS = ("bleu4", "chrf", "wer")  # the metrics `score_files` gives intervals for
 BOOTSTRAP_CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 0
-
-_LABELS = {
-    "bleu1": "BLEU-1",
-    "bleu2": "BLEU-2",
-    "bleu3": "BLEU-3",
-    "bleu4": "BLEU-4",
-    "chrf": "chrF",
-    "rouge_l": "ROUGE-L",
-    "wer": "WER",
-    "wer_normalized": "WER (normalised)",
-    "length_ratio": "length ratio",
-    "loop_share": "loop share",
-}
 
 
 class Line(NamedTuple):
@@ -238,7 +225,7 @@ def format_scores(scores: dict[str, float | int | str]) -> str:
         header += (interval,)
     rows = [header]
     for metric in (name for name in METRICS if name in scores):
-        row = (_LABELS[metric], _number(metric, scores[metric]))
+        row = (LABELS[metric], _number(metric, scores[metric]))
         if f"{metric}_low" in scores:
             low, high = scores[f"{metric}_low"], scores[f"{metric}_high"]
             row += (f"{_number(metric, low)} - {_number(metric, high)}",)

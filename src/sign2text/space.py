@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import optuna
-import yaml
 
 from sign2text import config as configuration
 from sign2text.config import Config, ConfigError
@@ -137,17 +135,9 @@ def _label(values: tuple[Any, ...]) -> Any:
     return "/".join(str(v) for v in values)
 
 
-def _number(value: Any) -> Any:
-    """YAML reads 3e-4 (no dot) as text; take it as the number it is."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            return float(value)
-    return value
-
-
 def _bounds(spec: Any, kind: type, where: str) -> tuple[Any, Any]:
     names = {int: "whole numbers", float: "numbers"}
-    bounds = [_number(v) for v in spec] if isinstance(spec, list) else []
+    bounds = [configuration.as_number(v) for v in spec] if isinstance(spec, list) else []
     if len(bounds) != 2 or not all(
         isinstance(v, kind | int) and not isinstance(v, bool) for v in bounds
     ):
@@ -233,12 +223,7 @@ def _parameter(name: str, spec: Any, known: dict[str, Any], where: str) -> Param
 def load_space(path: str | Path) -> SearchSpace:
     """Parse a search space file; errors name the file and the parameter."""
     path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: search space file not found") from error
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from error
+    document = configuration.read_yaml(path, "search space file")
     if not isinstance(document, dict) or not document:
         raise ConfigError(f"{path}: expected a mapping of parameter names to their ranges")
     known = configuration.to_dict(Config())

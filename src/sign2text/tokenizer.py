@@ -58,6 +58,10 @@ class WordTokenizer:
     def to_bytes(self) -> bytes:
         return json.dumps({"kind": self.kind, "tokens": self.tokens}).encode("utf-8")
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> WordTokenizer:
+        return cls(json.loads(data.decode("utf-8"))["tokens"])
+
 
 class SentencePieceTokenizer:
     """SentencePiece unigram subwords."""
@@ -98,24 +102,32 @@ class SentencePieceTokenizer:
     def to_bytes(self) -> bytes:
         return self.model
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SentencePieceTokenizer:
+        return cls(data)
 
-TOKENIZERS = {"word": WordTokenizer, "sentencepiece": SentencePieceTokenizer}
+
+TOKENIZERS: dict[str, type[WordTokenizer | SentencePieceTokenizer]] = {
+    "word": WordTokenizer,
+    "sentencepiece": SentencePieceTokenizer,
+}
+
+
+def _kind(kind: str) -> type[WordTokenizer | SentencePieceTokenizer]:
+    """The tokenizer class of `kind`."""
+    if kind not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {kind!r}; choose one of {sorted(TOKENIZERS)}")
+    return TOKENIZERS[kind]
 
 
 def train_tokenizer(kind: str, sentences: Iterable[str], vocab_size: int) -> Tokenizer:
     """Train a tokenizer of `kind` ("word" or "sentencepiece") on `sentences`."""
-    if kind not in TOKENIZERS:
-        raise ValueError(f"unknown tokenizer {kind!r}; choose one of {sorted(TOKENIZERS)}")
-    return TOKENIZERS[kind].train(sentences, vocab_size)
+    return _kind(kind).train(sentences, vocab_size)
 
 
 def tokenizer_from_bytes(kind: str, data: bytes) -> Tokenizer:
     """Rebuild a tokenizer saved with `to_bytes`."""
-    if kind == "word":
-        return WordTokenizer(json.loads(data.decode("utf-8"))["tokens"])
-    if kind == "sentencepiece":
-        return SentencePieceTokenizer(data)
-    raise ValueError(f"unknown tokenizer {kind!r}; choose one of {sorted(TOKENIZERS)}")
+    return _kind(kind).from_bytes(data)
 
 
 def tokenizer_file_name(kind: str, vocab_size: int) -> str:

@@ -7,45 +7,12 @@ validation loss after every epoch.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch
 
 from sign2text.config import TrainConfig
-
-Factor = Callable[[float], float]  # share of the run after warm-up (0..1) -> lr factor
-
-
-def _annealed(floor: float, share: float) -> float:
-    """Cosine from 1 down to `floor` as `share` goes from 0 to 1."""
-    return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, share)))
-
-
-def cosine(train: TrainConfig) -> Factor:
-    """Cosine decay to min_lr over the whole run."""
-    floor = train.min_lr / train.lr
-    return lambda progress: _annealed(floor, progress)
-
-
-def wsd(train: TrainConfig) -> Factor:
-    """Warm-up, stable, decay: the full lr until the last `train.decay_share` of the run, then a
-    cosine decay to min_lr over that share."""
-    floor, start = train.min_lr / train.lr, 1.0 - train.decay_share
-
-    def factor(progress: float) -> float:
-        return 1.0 if progress < start else _annealed(floor, (progress - start) / train.decay_share)
-
-    return factor
-
-
-def constant(train: TrainConfig) -> Factor:
-    """The full lr throughout."""
-    return lambda progress: 1.0
-
-
-STEPPED = {"cosine": cosine, "wsd": wsd, "constant": constant}  # scheduler -> factor of progress
-SCHEDULERS = (*STEPPED, "plateau")
+from sign2text.schedules import PLATEAU, SHAPES
 
 
 def lr_lambda(
@@ -59,12 +26,13 @@ def lr_lambda(
     along, `clock()`, the share of a time budget used so far, so a run cut short by
     `train.max_minutes` still ends annealed."""
     warmup = round(train.warmup_epochs * steps_per_epoch)
-    after_warmup = STEPPED[train.scheduler](train)
+    floor, shape = train.min_lr / train.lr, SHAPES[train.scheduler]
 
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
-        return after_warmup(max((step - warmup) / max(1, total_steps - warmup), clock()))
+        progress = max((step - warmup) / max(1, total_steps - warmup), clock())
+        return shape(progress, floor, train.decay_share)
 
     return factor
 
@@ -78,7 +46,7 @@ def build(
 ) -> torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau:
     """The scheduler `train.scheduler` names, for `optimizer`; `total_steps()` (optimizer steps
     of the whole run, asked only by the schedules that need it) over `epochs` epochs."""
-    if train.scheduler == "plateau":
+    if train.scheduler == PLATEAU:
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer,
             mode="min",
