@@ -633,7 +633,6 @@ def _quiet_libraries() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
     return run_reporting_failures(lambda: args.func(args), args.verbose)
 
 
