@@ -118,3 +118,12 @@ def weights_digest(model: torch.nn.Module) -> str:
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reads the real samples (it calls `shared_data`) as `shared_data`,
+    so `-m shared_data` runs just those and `-m "not shared_data"` leaves them out."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and "shared_data" in function.__code__.co_names:
+            item.add_marker(pytest.mark.shared_data)
