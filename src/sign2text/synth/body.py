@@ -12,7 +12,8 @@ import functools
 
 import numpy as np
 
-from ..layouts import BODY_25
+from sign2text.layouts import BODY_25
+
 from .handshapes import hand_points, mirror
 from .signers import Camera, Signer
 from .signs import FACIAL_MARKERS

@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from .. import outputs
-from ..atomic import atomic_dir, remove_debris
-from ..layouts import OPENPOSE_PARTS
+from sign2text import outputs
+from sign2text.atomic import atomic_dir, remove_debris
+from sign2text.layouts import OPENPOSE_PARTS
+
 from .corpus import Corpus, SynthClip, clip_indices, clip_times, generate_clip, make_corpus
 from .signers import FPS, FRAME_HEIGHT, FRAME_WIDTH
 from .sizes import SPLITS, SynthSize, resolve_size
