@@ -7,8 +7,8 @@ import pytest
 from conftest import make_how2sign_folder, shared_data
 from sign2text import prepare as prepare_module
 from sign2text.dataset import PreparedSplit
+from sign2text.errors import InputError
 from sign2text.prepare import prepare_how2sign
-from sign2text.readers.base import InputError
 from sign2text.readers.openpose import read_openpose_folder
 
 

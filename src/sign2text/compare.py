@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
+from sign2text.errors import InputError
 from sign2text.metrics import paired_bootstrap
-from sign2text.readers.base import InputError
 
 SIGNIFICANCE_SAMPLES = 1000
 METRIC_COLUMNS = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sign2text.atomic import is_temporary
-from sign2text.readers.base import InputError
+from sign2text.errors import InputError
 
 SHOWN_NAMES = 4  # entries named in a refusal; the rest are counted
 

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from sign2text import atomic
-from sign2text.readers.base import InputError
+from sign2text.errors import InputError
 
 PANELS = (
     ("loss", ("train_loss", "val_loss"), "loss (label-smoothed, per token)", False),

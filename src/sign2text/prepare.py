@@ -26,10 +26,11 @@ import numpy as np
 from tqdm import tqdm
 
 from sign2text import atomic, outputs
+from sign2text.errors import InputError
 from sign2text.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
 from sign2text.readers.arrays import FPS as ARRAYS_FPS
 from sign2text.readers.arrays import array_info, array_layout, read_arrays
-from sign2text.readers.base import Clip, InputError
+from sign2text.readers.base import Clip
 from sign2text.readers.dispatch import ARRAY_SUFFIXES, clip_kind
 from sign2text.readers.how2sign import read_table, table_path
 from sign2text.readers.manifest import ListedClip, list_pose_folder, read_manifest

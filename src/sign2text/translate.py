@@ -10,10 +10,11 @@ import torch
 
 from sign2text import checkpoint
 from sign2text.decoding import SearchOptions, length_limits, search
+from sign2text.errors import InputError
 from sign2text.features import Anchors, model_input
 from sign2text.frames import model_frames
 from sign2text.layouts import Layout
-from sign2text.readers.base import Clip, InputError
+from sign2text.readers.base import Clip
 from sign2text.readers.dispatch import clip_kind, read_clip
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sign2text.errors import InputError
 from sign2text.layouts import LAYOUTS, Layout
 from sign2text.readers.arrays import read_arrays
-from sign2text.readers.base import Clip, InputError
+from sign2text.readers.base import Clip
 from sign2text.readers.openpose import read_openpose_folder
 from sign2text.readers.pose_file import read_pose_file
 
