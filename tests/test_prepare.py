@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from sign2text.dataset import PreparedSplit
 from sign2text.errors import InputError
 from sign2text.prepare import prepare_how2sign
 from sign2text.readers.openpose import read_openpose_folder
+from sign2text.readers.registry import READERS
 
 
 def test_prepared_dataset_round_trips_every_clip(tmp_path: Path) -> None:
@@ -54,20 +56,20 @@ def test_interrupted_prepare_resumes_to_the_same_result(tmp_path: Path, monkeypa
     prepare_how2sign(root, tmp_path / "clean", workers=1, progress=False)
 
     calls = {"n": 0}
-    original = prepare_module.READERS["openpose"]
+    original = READERS["openpose"]
 
-    def dies_after_five(path):
+    def dies_after_five(path, layout):
         calls["n"] += 1
         if calls["n"] > 5:
             raise KeyboardInterrupt
-        return original(path)
+        return original.read(path, layout)
 
-    monkeypatch.setitem(prepare_module.READERS, "openpose", dies_after_five)
+    monkeypatch.setitem(READERS, "openpose", replace(original, read=dies_after_five))
     with pytest.raises(KeyboardInterrupt):
         prepare_how2sign(root, tmp_path / "resumed", workers=1, progress=False)
     assert not (tmp_path / "resumed").exists()  # nothing that looks complete
 
-    monkeypatch.setitem(prepare_module.READERS, "openpose", original)
+    monkeypatch.setitem(READERS, "openpose", original)
     calls["n"] = 0
     prepare_how2sign(root, tmp_path / "resumed", workers=1, progress=False)
     for name in ("train.npy", "train.jsonl", "val.npy", "val.jsonl", "meta.json"):

@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,17 +29,14 @@ from sign2text import atomic, outputs
 from sign2text.errors import InputError
 from sign2text.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
 from sign2text.readers.arrays import FPS as ARRAYS_FPS
-from sign2text.readers.arrays import array_info, array_layout, read_arrays
 from sign2text.readers.base import Clip
-from sign2text.readers.dispatch import ARRAY_SUFFIXES, clip_kind
 from sign2text.readers.how2sign import read_table, table_path
 from sign2text.readers.manifest import ListedClip, list_pose_folder, read_manifest
-from sign2text.readers.openpose import FPS as OPENPOSE_FPS
-from sign2text.readers.openpose import FrameStats, read_openpose_folder
+from sign2text.readers.openpose import FrameStats
 from sign2text.readers.phoenix import FPS as PHOENIX_FPS
 from sign2text.readers.phoenix import SPLIT_NAMES as PHOENIX_SPLITS
-from sign2text.readers.phoenix import read_phoenix_sequence, read_split
-from sign2text.readers.pose_file import read_pose_file, read_pose_info
+from sign2text.readers.phoenix import read_split
+from sign2text.readers.registry import READERS, Header, clip_kind
 from sign2text.textfix import repair
 from sign2text.tokenizer import tokenizer_file_name, train_tokenizer
 
@@ -49,9 +46,6 @@ FORMAT_VERSION = 1
 SPLITS = ("train", "val", "test")
 SHARD_CLIPS = 64
 MOSTLY_MISSING = 0.5  # a clip with no person / no hands in more than this share is reported
-
-Reader = Callable[[Path], tuple[Clip, FrameStats | None]]
-READERS: dict[str, Reader] = {"openpose": read_openpose_folder}
 
 
 @dataclass(frozen=True)
@@ -171,7 +165,7 @@ def _read_shard(job: tuple[Path, str, int, list[ClipSource], bool]) -> str:
     totals = {"frames": 0, "no_person_frames": 0, "several_people_frames": 0}
     for source in sources:
         try:
-            clip, stats = READERS[source.reader](Path(source.path))
+            clip, stats = READERS[source.reader].read(Path(source.path), None)
         except InputError as error:
             if strict:
                 raise
@@ -458,33 +452,6 @@ def prepare_how2sign(root: str | Path, out: str | Path, **options: Any) -> dict[
 VAL_SHARE = 0.1  # share of train clips held out as val when a dataset has no val split
 
 
-def clip_stats(clip: Clip) -> FrameStats:
-    """Detection counts from the clip itself, for formats that keep no per-frame record."""
-    seen = clip.confidence > 0  # (T, K)
-    hands = [i for part in clip.layout.hands for i in clip.layout.part_indices(part)]
-    return FrameStats(
-        frames=clip.frames,
-        no_person=int((~seen.any(axis=1)).sum()),
-        several_people=0,  # these formats hold one signer (a .pose file's first person)
-        no_hands=int((~seen[:, hands].any(axis=1)).sum()) if hands else 0,
-    )
-
-
-def _with_stats(read: Callable[[Path], Clip]) -> Reader:
-    def reader(path: Path) -> tuple[Clip, FrameStats]:
-        clip = read(path)
-        return clip, clip_stats(clip)
-
-    return reader
-
-
-READERS.update(
-    pose=_with_stats(read_pose_file),
-    phoenix=_with_stats(read_phoenix_sequence),
-    arrays=_with_stats(read_arrays),
-)
-
-
 @dataclass(frozen=True)
 class Plan:
     """A planner's result: the clips, their layout and frame rate, notes for the report, and
@@ -495,15 +462,6 @@ class Plan:
     fps: float
     notes: dict[str, Any]
     inputs: tuple[Path, ...] = ()
-
-
-@dataclass(frozen=True)
-class _ClipKind:
-    """What a listed file holds, as far as planning needs to know."""
-
-    layout: Layout
-    dims: int
-    fps: float | None  # None: the file does not say
 
 
 def _reader_name(clip: ListedClip) -> str:
@@ -517,28 +475,22 @@ def _reader_name(clip: ListedClip) -> str:
     return kind
 
 
-def _clip_kind(clip: ListedClip, reader: str) -> _ClipKind | None:
+def _clip_kind(clip: ListedClip, reader: str) -> Header | None:
     """The layout of a listed file from its header; None if the header cannot be read.
 
     An unreadable file is not a planning error: `prepare` reads it again and reports it as
     skipped (or stops, when strict), as it does for any bad clip.
     """
+    header = READERS[reader].header
+    assert header is not None  # clip_kind names only kinds a listing can hold
     try:
-        if reader == "pose":
-            info = read_pose_info(clip.path)
-            kind, points = _ClipKind(info.layout, info.dims, info.fps), len(info.layout.points)
-        elif reader == "arrays":
-            shape = array_info(clip.path)
-            named = LAYOUTS[clip.layout] if clip.layout else array_layout(shape.points)
-            kind, points = _ClipKind(named, shape.dims, None), shape.points
-        else:
-            kind, points = _ClipKind(OPENPOSE_137, 2, OPENPOSE_FPS), len(OPENPOSE_137.points)
+        kind = header(clip.path, LAYOUTS[clip.layout] if clip.layout else None)
     except InputError as error:
         log.debug("planning without %s: %s", clip.path, error)
         return None
-    if points != len(kind.layout.points):
+    if kind.points != len(kind.layout.points):
         raise clip.error(
-            f"{clip.path.name} has {points} points, layout {kind.layout.name!r} has "
+            f"{clip.path.name} has {kind.points} points, layout {kind.layout.name!r} has "
             f"{len(kind.layout.points)}",
             "name the layout the arrays were saved in, or none",
         )
@@ -550,7 +502,7 @@ def _clip_kind(clip: ListedClip, reader: str) -> _ClipKind | None:
     return kind
 
 
-def _frame_rate(kinds: list[_ClipKind], fps: float | None) -> tuple[float, dict[str, Any]]:
+def _frame_rate(kinds: list[Header], fps: float | None) -> tuple[float, dict[str, Any]]:
     """`fps` if given, else the most common rate the files state; notes when they differ."""
     stated = Counter(k.fps for k in kinds if k.fps is not None)
     if fps is None:
@@ -691,8 +643,9 @@ def prepare_manifest(
             raise InputError(
                 manifest, f"unknown layout {layout!r}", f"use one of {sorted(LAYOUTS)}"
             )
+        arrays = READERS["arrays"].suffixes
         clips = [
-            replace(c, layout=c.layout or layout) if c.path.suffix.lower() in ARRAY_SUFFIXES else c
+            replace(c, layout=c.layout or layout) if c.path.suffix.lower() in arrays else c
             for c in clips
         ]
     return _prepare_plan(plan_listed(clips, Path(manifest), fps), out, **options)
