@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from conftest import make_how2sign_folder, write_openpose_clip
-from sign2text import prepare as prepare_module
 from sign2text import training
 from sign2text.cli import main
 from sign2text.layouts import Layout
+from sign2text.prepare import shards
 from sign2text.readers.registry import READERS
 
 
@@ -128,7 +128,7 @@ def test_prepare_resumes_and_replaces_its_own_dataset_only_when_asked(
             raise KeyboardInterrupt
         return original.read(path, layout)
 
-    monkeypatch.setattr(prepare_module, "SHARD_CLIPS", 1)
+    monkeypatch.setattr(shards, "SHARD_CLIPS", 1)
     monkeypatch.setitem(READERS, "openpose", replace(original, read=dies_after_two))
     with pytest.raises(KeyboardInterrupt):
         main(prepare_argv(raw, out))

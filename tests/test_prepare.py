@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import make_how2sign_folder, shared_data
-from sign2text import prepare as prepare_module
 from sign2text.dataset import PreparedSplit
 from sign2text.errors import InputError
-from sign2text.prepare import prepare_how2sign
+from sign2text.prepare import prepare_how2sign, shards
 from sign2text.readers.openpose import read_openpose_folder
 from sign2text.readers.registry import READERS
 
@@ -52,7 +51,7 @@ def test_mismatches_and_bad_clips_are_reported_not_fatal(tmp_path: Path) -> None
 def test_interrupted_prepare_resumes_to_the_same_result(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "h2s"
     make_how2sign_folder(root, {"train": 7, "val": 3})
-    monkeypatch.setattr(prepare_module, "SHARD_CLIPS", 2)
+    monkeypatch.setattr(shards, "SHARD_CLIPS", 2)
     prepare_how2sign(root, tmp_path / "clean", workers=1, progress=False)
 
     calls = {"n": 0}
