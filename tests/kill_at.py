@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sign2text import atomic, cli, prepare
+from sign2text import atomic, cli
+from sign2text.prepare import shards
 
 
 def _kill() -> None:
@@ -94,7 +95,7 @@ def main(argv: list[str]) -> int:
         kind, n = moment.split(":")
         KINDS[kind](int(n))
     if "--shard-clips" in options:
-        prepare.SHARD_CLIPS = int(options[options.index("--shard-clips") + 1])
+        shards.SHARD_CLIPS = int(options[options.index("--shard-clips") + 1])
     return cli.main(args)
 
 

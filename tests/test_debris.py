@@ -16,8 +16,8 @@ import pytest
 from conftest import make_how2sign_folder
 from sign2text import atomic, evaluation, training
 from sign2text.cli import main
+from sign2text.errors import InputError
 from sign2text.prepare import prepare_how2sign
-from sign2text.readers.base import InputError
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from malformed_files import (
     pose_file,
     reads_or_names,
 )
+from sign2text.errors import InputError
 from sign2text.prepare import (
     prepare_how2sign,
     prepare_manifest,
@@ -28,7 +29,6 @@ from sign2text.prepare import (
     prepare_pose_folder,
 )
 from sign2text.readers.arrays import read_arrays
-from sign2text.readers.base import InputError
 from sign2text.readers.how2sign import read_table
 from sign2text.readers.manifest import read_manifest
 from sign2text.readers.openpose import read_openpose_folder

@@ -9,9 +9,9 @@ from conftest import shared_data, write_openpose_clip
 from keypoint_files import write_pose
 from sign2text.cli import main
 from sign2text.dataset import PreparedSplit
+from sign2text.errors import InputError
 from sign2text.prepare import prepare_manifest
 from sign2text.readers.arrays import read_arrays
-from sign2text.readers.base import InputError
 from sign2text.readers.manifest import read_manifest
 from sign2text.readers.openpose import read_openpose_folder
 from sign2text.readers.pose_file import read_pose_file, read_pose_info

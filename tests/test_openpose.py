@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import shared_data
+from sign2text.errors import InputError
 from sign2text.layouts import OPENPOSE_137
-from sign2text.readers.base import Clip, InputError, check_finite
+from sign2text.readers.base import Clip, check_finite
 from sign2text.readers.openpose import read_openpose_folder
 
 

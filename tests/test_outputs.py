@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import make_how2sign_folder, write_openpose_clip
-from sign2text import prepare as prepare_module
 from sign2text import training
 from sign2text.cli import main
+from sign2text.layouts import Layout
+from sign2text.prepare import shards
+from sign2text.readers.registry import READERS
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -117,20 +120,20 @@ def test_prepare_resumes_and_replaces_its_own_dataset_only_when_asked(
 ) -> None:
     out = tmp_path / "prepared"
     calls = {"n": 0}
-    original = prepare_module.READERS["openpose"]
+    original = READERS["openpose"]
 
-    def dies_after_two(path: Path):
+    def dies_after_two(path: Path, layout: Layout | None):
         calls["n"] += 1
         if calls["n"] > 2:
             raise KeyboardInterrupt
-        return original(path)
+        return original.read(path, layout)
 
-    monkeypatch.setattr(prepare_module, "SHARD_CLIPS", 1)
-    monkeypatch.setitem(prepare_module.READERS, "openpose", dies_after_two)
+    monkeypatch.setattr(shards, "SHARD_CLIPS", 1)
+    monkeypatch.setitem(READERS, "openpose", replace(original, read=dies_after_two))
     with pytest.raises(KeyboardInterrupt):
         main(prepare_argv(raw, out))
     assert (tmp_path / ".prepared.work").is_dir() and not out.exists()
-    monkeypatch.setitem(prepare_module.READERS, "openpose", original)
+    monkeypatch.setitem(READERS, "openpose", original)
     assert main(prepare_argv(raw, out)) == 0  # resumes: no --overwrite needed
     assert not (tmp_path / ".prepared.work").exists()
     first = tree(out)

@@ -1,15 +1,16 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import make_how2sign_folder, shared_data
-from sign2text import prepare as prepare_module
 from sign2text.dataset import PreparedSplit
-from sign2text.prepare import prepare_how2sign
-from sign2text.readers.base import InputError
+from sign2text.errors import InputError
+from sign2text.prepare import prepare_how2sign, shards
 from sign2text.readers.openpose import read_openpose_folder
+from sign2text.readers.registry import READERS
 
 
 def test_prepared_dataset_round_trips_every_clip(tmp_path: Path) -> None:
@@ -50,24 +51,24 @@ def test_mismatches_and_bad_clips_are_reported_not_fatal(tmp_path: Path) -> None
 def test_interrupted_prepare_resumes_to_the_same_result(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "h2s"
     make_how2sign_folder(root, {"train": 7, "val": 3})
-    monkeypatch.setattr(prepare_module, "SHARD_CLIPS", 2)
+    monkeypatch.setattr(shards, "SHARD_CLIPS", 2)
     prepare_how2sign(root, tmp_path / "clean", workers=1, progress=False)
 
     calls = {"n": 0}
-    original = prepare_module.READERS["openpose"]
+    original = READERS["openpose"]
 
-    def dies_after_five(path):
+    def dies_after_five(path, layout):
         calls["n"] += 1
         if calls["n"] > 5:
             raise KeyboardInterrupt
-        return original(path)
+        return original.read(path, layout)
 
-    monkeypatch.setitem(prepare_module.READERS, "openpose", dies_after_five)
+    monkeypatch.setitem(READERS, "openpose", replace(original, read=dies_after_five))
     with pytest.raises(KeyboardInterrupt):
         prepare_how2sign(root, tmp_path / "resumed", workers=1, progress=False)
     assert not (tmp_path / "resumed").exists()  # nothing that looks complete
 
-    monkeypatch.setitem(prepare_module.READERS, "openpose", original)
+    monkeypatch.setitem(READERS, "openpose", original)
     calls["n"] = 0
     prepare_how2sign(root, tmp_path / "resumed", workers=1, progress=False)
     for name in ("train.npy", "train.jsonl", "val.npy", "val.jsonl", "meta.json"):

@@ -16,11 +16,12 @@ from keypoint_files import (
     write_pose,
 )
 from sign2text.dataset import PreparedSplit
+from sign2text.errors import InputError
 from sign2text.features import Anchors, normalise
 from sign2text.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
 from sign2text.prepare import prepare_phoenix, prepare_pose_folder
 from sign2text.readers.arrays import read_arrays
-from sign2text.readers.base import Clip, InputError
+from sign2text.readers.base import Clip
 from sign2text.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.readers.pose_file import read_pose_file, read_pose_info
 from sign2text.textfix import repair

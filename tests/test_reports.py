@@ -83,7 +83,7 @@ def test_translate_matches_evaluation_and_refuses_other_layouts(
 ) -> None:
     import numpy as np
 
-    from sign2text.readers.base import InputError
+    from sign2text.errors import InputError
     from sign2text.translate import translate
 
     run = two_runs[0]

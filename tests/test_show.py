@@ -10,8 +10,9 @@ from PIL import Image
 
 from conftest import shared_data, write_openpose_clip
 from sign2text.cli import main
+from sign2text.errors import InputError
 from sign2text.layouts import OPENPOSE_137
-from sign2text.readers.base import Clip, InputError
+from sign2text.readers.base import Clip
 from sign2text.show import ShownClip, frame_artists, limits, load_clip, panel, render, skeleton
 
 FRAMES = 5

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import shared_data
 from sign2text.cli import main
-from sign2text.readers.base import InputError
+from sign2text.errors import InputError
 from sign2text.readers.pose_file import read_pose_file
 from sign2text.video import INSTALL_HINT, VideoExtraError, extract_videos, load_holistic
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
+from sign2text.errors import InputError
 from sign2text.metrics import LABELS, paired_bootstrap
-from sign2text.readers.base import InputError
 from sign2text.run_folder import METRICS, PREDICTIONS, RunFolder
 
 SIGNIFICANCE_SAMPLES = 1000

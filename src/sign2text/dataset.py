@@ -14,9 +14,9 @@ import torch.distributed as dist
 from torch.utils.data import Dataset, Sampler
 
 from sign2text import atomic
+from sign2text.errors import InputError
 from sign2text.frames import model_frames, resampled_length
 from sign2text.layouts import SUBSETS, Layout
-from sign2text.readers.base import InputError
 from sign2text.tokenizer import (
     BOS,
     EOS,

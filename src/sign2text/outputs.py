@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sign2text import run_folder
 from sign2text.atomic import is_temporary
-from sign2text.readers.base import InputError
+from sign2text.errors import InputError
 from sign2text.run_folder import RunFolder
 
 SHOWN_NAMES = 4  # entries named in a refusal; the rest are counted

@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from sign2text import atomic
+from sign2text.errors import InputError
 from sign2text.metrics import LABELS
-from sign2text.readers.base import InputError
 from sign2text.run_folder import RunFolder
 
 PANELS = (

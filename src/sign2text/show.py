@@ -22,11 +22,12 @@ from PIL import Image
 
 from sign2text import atomic
 from sign2text.dataset import PreparedSplit
+from sign2text.errors import InputError
 from sign2text.features import Anchors, normalise
 from sign2text.layouts import Layout
-from sign2text.readers.base import Clip, InputError
-from sign2text.readers.dispatch import named_layout, read_clip
+from sign2text.readers.base import Clip
 from sign2text.readers.pose_file import WRIST_NAMES
+from sign2text.readers.registry import named_layout, read_clip
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ import torch
 
 from sign2text import checkpoint
 from sign2text.config import DecodeConfig
+from sign2text.errors import InputError
 from sign2text.frames import model_frames
 from sign2text.inference import Reader, infer
 from sign2text.layouts import Layout
-from sign2text.readers.base import Clip, InputError
-from sign2text.readers.dispatch import clip_kind, read_clip
+from sign2text.readers.base import Clip
+from sign2text.readers.registry import clip_kind, read_clip
 
 
 def _check_layout(path: Path, clip: Clip, source: Layout) -> None:
@@ -35,7 +36,7 @@ def _read(path: Path, source: Layout, work: Path) -> Clip:
 
         extract_videos([path], work)
         path = work / f"{path.stem}.pose"
-    clip = read_clip(path, source if clip_kind(path) == "arrays" else None)
+    clip = read_clip(path, source)  # `source` names the points of arrays; others name their own
     _check_layout(path, clip, source)
     return clip
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sign2text.errors import InputError
 from sign2text.layouts import Layout, generic_layout
-from sign2text.readers.base import Clip, InputError, check_finite, nan_as_missing
+from sign2text.readers.base import Clip, check_finite, nan_as_missing
 
 FPS = 25.0  # arrays carry no frame rate; PHOENIX and the DGS Corpus samples are 25 fps
 NPZ_COORDINATES = ("keypoints", "pose")  # the first of these keys present holds the coordinates

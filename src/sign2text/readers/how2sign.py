@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from sign2text.readers.base import InputError
+from sign2text.errors import InputError
 
 REQUIRED_COLUMNS = ("SENTENCE_NAME", "SENTENCE")
 COLUMNS = ("VIDEO_ID", "VIDEO_NAME", "SENTENCE_ID", "SENTENCE_NAME", "START_REALIGNED",

@@ -20,8 +20,8 @@ from typing import Any
 
 import orjson
 
+from sign2text.errors import InputError
 from sign2text.layouts import LAYOUTS
-from sign2text.readers.base import InputError
 
 REQUIRED_COLUMNS = ("path", "sentence", "split")
 OPTIONAL_COLUMNS = ("signer", "name", "layout")

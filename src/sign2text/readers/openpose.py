@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import orjson
 
+from sign2text.errors import InputError
 from sign2text.layouts import OPENPOSE_137, OPENPOSE_PARTS
-from sign2text.readers.base import Clip, InputError, check_finite
+from sign2text.readers.base import Clip, check_finite
 
 FPS = 24.0
 _FRAME_FILE = re.compile(r"_(\d+)_keypoints\.json$")

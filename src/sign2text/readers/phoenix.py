@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sign2text.errors import InputError
 from sign2text.layouts import PHOENIX_50
-from sign2text.readers.base import Clip, InputError, check_finite
+from sign2text.readers.base import Clip, check_finite
 
 FPS = 25.0
 JOINTS = len(PHOENIX_50.points)  # 50

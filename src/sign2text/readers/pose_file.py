@@ -11,8 +11,9 @@ from pose_format import Pose
 from pose_format.pose_body import EmptyPoseBody
 from pose_format.pose_header import PoseHeader, PoseHeaderComponent
 
+from sign2text.errors import InputError
 from sign2text.layouts import BODY_25, OPENPOSE_137, Layout, generic_layout
-from sign2text.readers.base import Clip, InputError, check_finite, nan_as_missing
+from sign2text.readers.base import Clip, check_finite, nan_as_missing
 
 # Point names that anchor normalisation, as MediaPipe Holistic and OpenPose spell them.
 SHOULDER_NAMES = (("RIGHT_SHOULDER", "LEFT_SHOULDER"), ("RShoulder", "LShoulder"))
