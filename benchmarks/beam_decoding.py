@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import print_results, write_results
 from sign2text import config as configuration
 from sign2text.config import DecodeConfig
-from sign2text.decoding import beam_search
-from sign2text.model import Translator
+from sign2text.data.synth import sample_lengths
+from sign2text.model.decoding import beam_search
+from sign2text.model.translator import Translator
 from sign2text.presets import resolve
-from sign2text.synth import sample_lengths
 
 TEST_CLIPS = 2357
 

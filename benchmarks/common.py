@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sign2text.synth.corpus import sample_lengths
+from sign2text.data.synth.corpus import sample_lengths
 
 
 def machine() -> dict[str, str]:
@@ -67,7 +67,7 @@ def how2sign_like_prepared(
         frames.flush()
         (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
         meta_splits[split] = {"clips": count, "frames": start}
-    from sign2text.layouts import OPENPOSE_137
+    from sign2text.data.layouts import OPENPOSE_137
 
     meta = {
         "format_version": 1,

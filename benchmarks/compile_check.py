@@ -24,10 +24,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from common import peak_rss_mib, print_results, write_results
 from sign2text import config as configuration
-from sign2text.model import Translator
+from sign2text.data.synth import sample_lengths
+from sign2text.model.translator import Translator
 from sign2text.presets import resolve
-from sign2text.runtime import configure_kernels, resolve_precision
-from sign2text.synth import sample_lengths
+from sign2text.training.runtime import configure_kernels, resolve_precision
 
 
 def _timed_steps(

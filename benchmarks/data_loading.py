@@ -32,7 +32,7 @@ from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import how2sign_like_prepared, peak_rss_mib, print_results, write_results
-from sign2text.dataset import (
+from sign2text.data.dataset import (
     BucketBatchSampler,
     PackedBatch,
     PreparedSplit,

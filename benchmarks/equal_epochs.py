@@ -25,11 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import print_results, write_results
 from sign2text import config as configuration
-from sign2text.prepare import prepare_how2sign
+from sign2text.data.prepare import prepare_how2sign
+from sign2text.data.synth import write_dataset
 from sign2text.presets import resolve
-from sign2text.runtime import resolve_precision
-from sign2text.synth import write_dataset
 from sign2text.training import train
+from sign2text.training.runtime import resolve_precision
 
 PATHS = {
     "fast": ["train.precision=auto"],

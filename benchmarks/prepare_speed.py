@@ -24,9 +24,9 @@ from pose_format.utils.openpose import load_openpose_directory
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import print_results, write_results
-from sign2text.prepare import prepare_how2sign
-from sign2text.readers.openpose import read_openpose_folder
-from sign2text.synth import write_dataset
+from sign2text.data.prepare import prepare_how2sign
+from sign2text.data.readers.openpose import read_openpose_folder
+from sign2text.data.synth import write_dataset
 
 HOW2SIGN_FRAMES = 5_300_000
 

@@ -30,12 +30,12 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).parent))
 from common import how2sign_like_prepared, peak_rss_mib, print_results, write_results
 from sign2text import config as configuration
-from sign2text.dataset import PreparedSplit, TranslationDataset, collate
-from sign2text.model import sinusoids
+from sign2text.data.dataset import PreparedSplit, TranslationDataset, collate
+from sign2text.model.translator import sinusoids
 from sign2text.presets import resolve
-from sign2text.runtime import resolve_precision
 from sign2text.training import train
 from sign2text.training.data import load_data
+from sign2text.training.runtime import resolve_precision
 
 EPOCH_CLIPS = 29_000
 

@@ -1,8 +1,8 @@
 """Estimate the wall time of a `sign2text tune` search from a measured epoch time.
 
 Runs the real search machinery (the shipped search space, Optuna's TPE sampler, the pruner and
-the per-epoch `PruningCallback` of `sign2text.tuning`) on a synthetic objective whose learning
-curves look like training's, counts the epochs each trial runs, and turns them into hours.
+the per-epoch `PruningCallback` of `sign2text.tuning.search`) on a synthetic objective whose
+learning curves look like training's, counts the epochs each trial runs, and turns them into hours.
 
     python benchmarks/tuning_estimate.py 11.1 47.5 --trials 30 --epochs 5
 
@@ -25,8 +25,8 @@ import numpy as np
 import optuna
 
 from sign2text.presets import SEARCH_SPACE, resolve
-from sign2text.space import SearchSpace, load_space
-from sign2text.tuning import PruningCallback, pruner
+from sign2text.tuning.search import PruningCallback, pruner
+from sign2text.tuning.space import SearchSpace, load_space
 
 GOOD_LR = 3e-4  # the learning rate of the synthetic learner's lowest loss
 

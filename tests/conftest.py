@@ -26,7 +26,7 @@ def shared_data(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def tiny_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The `tiny` synthetic sign language in How2Sign layout."""
-    from sign2text.synth import write_dataset
+    from sign2text.data.synth import write_dataset
 
     out = tmp_path_factory.mktemp("synth") / "tiny"
     write_dataset(out, size="tiny", seed=0, workers=2)
@@ -36,7 +36,7 @@ def tiny_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_prepared(tiny_synth: Path) -> Path:
     """`tiny_synth` prepared, with a word tokenizer."""
-    from sign2text.prepare import prepare_how2sign
+    from sign2text.data.prepare import prepare_how2sign
 
     out = tiny_synth / "prepared"
     prepare_how2sign(tiny_synth, out, tokenizer="word", vocab_size=500, workers=2, progress=False)
@@ -103,7 +103,7 @@ TINY_MODEL = [
 @pytest.fixture(scope="session")
 def random_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A prepared dataset of random clips (nothing to learn): for plumbing tests."""
-    from sign2text.prepare import prepare_how2sign
+    from sign2text.data.prepare import prepare_how2sign
 
     root = tmp_path_factory.mktemp("random") / "h2s"
     make_how2sign_folder(root, {"train": 24, "val": 6, "test": 6})

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sign2text import atomic, cli
-from sign2text.prepare import shards
+from sign2text.data.prepare import shards
 
 
 def _kill() -> None:

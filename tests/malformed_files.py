@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from keypoint_files import pose_bytes, random_pose
+from sign2text.data.readers.base import Clip
 from sign2text.errors import InputError
-from sign2text.readers.base import Clip
 
 
 @st.composite

@@ -1,7 +1,7 @@
 import torch
 
-from sign2text.augment import affine, augment, drop_keypoints, retime
 from sign2text.config import AugmentConfig
+from sign2text.data.augment import affine, augment, drop_keypoints, retime
 
 
 def _batch() -> tuple[torch.Tensor, torch.Tensor]:

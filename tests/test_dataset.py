@@ -1,7 +1,7 @@
 import numpy as np
 
-from sign2text.dataset import BucketBatchSampler, collate
-from sign2text.tokenizer import BOS, EOS, PAD
+from sign2text.data.dataset import BucketBatchSampler, collate
+from sign2text.text.tokenizer import BOS, EOS, PAD
 
 
 def test_bucketed_batches_cover_every_clip_once_and_reduce_padding() -> None:
@@ -70,7 +70,7 @@ def test_without_bucketing_batches_follow_the_shuffled_order() -> None:
 def test_packed_batches_pad_to_the_same_batch_as_padding_each_clip() -> None:
     import torch
 
-    from sign2text.dataset import collate_packed
+    from sign2text.data.dataset import collate_packed
 
     generator = torch.Generator().manual_seed(0)
     lengths, words = [7, 1, 12, 4], [3, 5, 1, 2]

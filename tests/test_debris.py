@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import make_how2sign_folder
-from sign2text import atomic, evaluation, training
+from sign2text import atomic, training
 from sign2text.cli import main
+from sign2text.data.prepare import prepare_how2sign
 from sign2text.errors import InputError
-from sign2text.prepare import prepare_how2sign
+from sign2text.evaluation import evaluate as evaluation
 
 
 @pytest.fixture(scope="module")

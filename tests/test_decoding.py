@@ -3,9 +3,9 @@ import math
 import torch
 
 from sign2text.config import DecodeConfig, ModelConfig
-from sign2text.decoding import beam_search, greedy, search
-from sign2text.model import Translator
-from sign2text.tokenizer import BOS, EOS
+from sign2text.model.decoding import beam_search, greedy, search
+from sign2text.model.translator import Translator
+from sign2text.text.tokenizer import BOS, EOS
 
 A, B, C, D = 4, 5, 6, 7  # ordinary tokens of a 8-token vocabulary
 

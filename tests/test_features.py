@@ -1,7 +1,7 @@
 import torch
 
-from sign2text.features import HAND_SCALE, Anchors, feature_count, normalise
-from sign2text.layouts import OPENPOSE_137
+from sign2text.data.features import HAND_SCALE, Anchors, feature_count, normalise
+from sign2text.data.layouts import OPENPOSE_137
 
 ANCHORS = Anchors.of(OPENPOSE_137)
 NECK, RSH, LSH = (OPENPOSE_137.index(p) for p in ("pose.Neck", "pose.RShoulder", "pose.LShoulder"))

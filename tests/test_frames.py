@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from sign2text import config as configuration
-from sign2text.dataset import PreparedSplit, TranslationDataset, load_tokenizer
-from sign2text.frames import cap_frames, model_frames, resample, resampled_length
+from sign2text.data.dataset import PreparedSplit, TranslationDataset, load_tokenizer
+from sign2text.data.frames import cap_frames, model_frames, resample, resampled_length
 
 
 def _clip(frames: int, points: int = 3) -> np.ndarray:

@@ -23,12 +23,12 @@ from malformed_files import (
     reads_or_names,
 )
 from sign2text import config as configuration
-from sign2text.readers.arrays import read_arrays
-from sign2text.readers.how2sign import COLUMNS, read_table
-from sign2text.readers.manifest import list_pose_folder, read_manifest
-from sign2text.readers.openpose import read_openpose_folder
-from sign2text.readers.phoenix import read_phoenix_sequence, read_split
-from sign2text.readers.pose_file import read_pose_file, read_pose_info
+from sign2text.data.readers.arrays import read_arrays
+from sign2text.data.readers.how2sign import COLUMNS, read_table
+from sign2text.data.readers.manifest import list_pose_folder, read_manifest
+from sign2text.data.readers.openpose import read_openpose_folder
+from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
+from sign2text.data.readers.pose_file import read_pose_file, read_pose_info
 from test_config_numbers import EDGE_VALUES, KEYS, loads_or_config_error
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,7 @@
 import math
 
 from sign2text.config import HealthConfig
-from sign2text.health import DOUBTFUL, FAILING, HEALTHY, assess
+from sign2text.training.health import DOUBTFUL, FAILING, HEALTHY, assess
 
 RULES = HealthConfig()
 

@@ -2,9 +2,9 @@ import pytest
 import torch
 
 from sign2text.config import ModelConfig
-from sign2text.incremental import FullPrefix, Incremental, stepper
-from sign2text.model import Translator
-from sign2text.tokenizer import BOS
+from sign2text.model.incremental import FullPrefix, Incremental, stepper
+from sign2text.model.translator import Translator
+from sign2text.text.tokenizer import BOS
 
 
 def _model(norm_first: bool = True, positions: str = "sinusoidal") -> Translator:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sign2text import config as configuration
-from sign2text.evaluation import evaluate
+from sign2text.evaluation.evaluate import evaluate
 from sign2text.presets import resolve
 from sign2text.training import train
 

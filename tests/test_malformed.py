@@ -21,19 +21,19 @@ from malformed_files import (
     pose_file,
     reads_or_names,
 )
-from sign2text.errors import InputError
-from sign2text.prepare import (
+from sign2text.data.prepare import (
     prepare_how2sign,
     prepare_manifest,
     prepare_phoenix,
     prepare_pose_folder,
 )
-from sign2text.readers.arrays import read_arrays
-from sign2text.readers.how2sign import read_table
-from sign2text.readers.manifest import read_manifest
-from sign2text.readers.openpose import read_openpose_folder
-from sign2text.readers.phoenix import read_phoenix_sequence, read_split
-from sign2text.readers.pose_file import read_pose_file
+from sign2text.data.readers.arrays import read_arrays
+from sign2text.data.readers.how2sign import read_table
+from sign2text.data.readers.manifest import read_manifest
+from sign2text.data.readers.openpose import read_openpose_folder
+from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
+from sign2text.data.readers.pose_file import read_pose_file
+from sign2text.errors import InputError
 
 SMALL = settings(
     max_examples=25,

@@ -8,13 +8,13 @@ import pytest
 from conftest import shared_data, write_openpose_clip
 from keypoint_files import write_pose
 from sign2text.cli import main
-from sign2text.dataset import PreparedSplit
+from sign2text.data.dataset import PreparedSplit
+from sign2text.data.prepare import prepare_manifest
+from sign2text.data.readers.arrays import read_arrays
+from sign2text.data.readers.manifest import read_manifest
+from sign2text.data.readers.openpose import read_openpose_folder
+from sign2text.data.readers.pose_file import read_pose_file, read_pose_info
 from sign2text.errors import InputError
-from sign2text.prepare import prepare_manifest
-from sign2text.readers.arrays import read_arrays
-from sign2text.readers.manifest import read_manifest
-from sign2text.readers.openpose import read_openpose_folder
-from sign2text.readers.pose_file import read_pose_file, read_pose_info
 
 
 def write_manifest(path: Path, rows: list[dict[str, str]]) -> Path:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sacrebleu.metrics import BLEU, CHRF
 
 from conftest import shared_data
+from sign2text.evaluation.scoring import read_pair
 from sign2text.metrics import (
     LABELS,
     METRICS,
@@ -24,7 +25,6 @@ from sign2text.metrics import (
     normalize_for_wer,
     paired_bootstrap,
 )
-from sign2text.scoring import read_pair
 
 # "Reference scores of metrics/" in shared/data/README.md (sacrebleu 2.6.0, jiwer 4.0.0,
 # rouge-score 0.1.2): BLEU-1..4, chrF, ROUGE-L to two decimals, WER to four.

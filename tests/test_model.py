@@ -2,12 +2,12 @@ from pathlib import Path
 
 import torch
 
-from sign2text import checkpoint
 from sign2text.config import DecodeConfig, ModelConfig, load
-from sign2text.decoding import greedy, length_limits
-from sign2text.layouts import OPENPOSE_137
-from sign2text.model import Translator, count_parameters
-from sign2text.tokenizer import train_tokenizer
+from sign2text.data.layouts import OPENPOSE_137
+from sign2text.model import checkpoint
+from sign2text.model.decoding import greedy, length_limits
+from sign2text.model.translator import Translator, count_parameters
+from sign2text.text.tokenizer import train_tokenizer
 
 SMALL = ModelConfig(
     d_model=32, heads=4, encoder_layers=1, decoder_layers=1, ff=64, dropout=0.0, downsample=2

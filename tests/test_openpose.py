@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from conftest import shared_data
+from sign2text.data.layouts import OPENPOSE_137
+from sign2text.data.readers.base import Clip, check_finite
+from sign2text.data.readers.openpose import read_openpose_folder
 from sign2text.errors import InputError
-from sign2text.layouts import OPENPOSE_137
-from sign2text.readers.base import Clip, check_finite
-from sign2text.readers.openpose import read_openpose_folder
 
 
 def _person(offset_x: float, conf: float = 0.9) -> dict:
@@ -55,7 +55,7 @@ def test_keeps_the_central_signer_when_several_people_appear(tmp_path: Path) -> 
 def test_frames_with_no_person_or_several_are_read_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sign2text.readers import openpose
+    from sign2text.data.readers import openpose
 
     reads: list[str] = []
     read_bytes = openpose._read_bytes
@@ -116,7 +116,7 @@ def test_real_how2sign_clip_matches_its_json() -> None:
 
 
 def test_frame_files_larger_than_one_read_are_read_whole(tmp_path: Path) -> None:
-    from sign2text.readers.openpose import _read_bytes
+    from sign2text.data.readers.openpose import _read_bytes
 
     for size in (0, 100, 16384, 16385, 50_000):
         path = tmp_path / f"f{size}"

@@ -14,9 +14,9 @@ import pytest
 from conftest import make_how2sign_folder, write_openpose_clip
 from sign2text import training
 from sign2text.cli import main
-from sign2text.layouts import Layout
-from sign2text.prepare import shards
-from sign2text.readers.registry import READERS
+from sign2text.data.layouts import Layout
+from sign2text.data.prepare import shards
+from sign2text.data.readers.registry import READERS
 
 
 def tree(root: Path) -> dict[str, str]:

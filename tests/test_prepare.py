@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from conftest import make_how2sign_folder, shared_data
-from sign2text.dataset import PreparedSplit
+from sign2text.data.dataset import PreparedSplit
+from sign2text.data.prepare import prepare_how2sign, shards
+from sign2text.data.readers.openpose import read_openpose_folder
+from sign2text.data.readers.registry import READERS
 from sign2text.errors import InputError
-from sign2text.prepare import prepare_how2sign, shards
-from sign2text.readers.openpose import read_openpose_folder
-from sign2text.readers.registry import READERS
 
 
 def test_prepared_dataset_round_trips_every_clip(tmp_path: Path) -> None:

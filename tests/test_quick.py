@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from sign2text import config as configuration
-from sign2text.health import FAILING, HEALTHY
-from sign2text.prepare import prepare_how2sign
+from sign2text.data.prepare import prepare_how2sign
+from sign2text.data.synth import write_dataset
 from sign2text.presets import resolve
-from sign2text.quick import conclude, quick_config
-from sign2text.synth import write_dataset
 from sign2text.training import train
+from sign2text.training.health import FAILING, HEALTHY
+from sign2text.training.quick import conclude, quick_config
 
 pytestmark = pytest.mark.slow
 

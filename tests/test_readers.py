@@ -15,16 +15,16 @@ from keypoint_files import (
     write_phoenix_split,
     write_pose,
 )
-from sign2text.dataset import PreparedSplit
+from sign2text.data.dataset import PreparedSplit
+from sign2text.data.features import Anchors, normalise
+from sign2text.data.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
+from sign2text.data.prepare import prepare_phoenix, prepare_pose_folder
+from sign2text.data.readers.arrays import read_arrays
+from sign2text.data.readers.base import Clip
+from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
+from sign2text.data.readers.pose_file import read_pose_file, read_pose_info
 from sign2text.errors import InputError
-from sign2text.features import Anchors, normalise
-from sign2text.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
-from sign2text.prepare import prepare_phoenix, prepare_pose_folder
-from sign2text.readers.arrays import read_arrays
-from sign2text.readers.base import Clip
-from sign2text.readers.phoenix import read_phoenix_sequence, read_split
-from sign2text.readers.pose_file import read_pose_file, read_pose_info
-from sign2text.textfix import repair
+from sign2text.text.textfix import repair
 
 
 def _as_pose_format_reads(path: Path) -> tuple[np.ndarray, np.ndarray, float]:

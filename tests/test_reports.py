@@ -9,9 +9,9 @@ import pytest
 
 from conftest import TINY_MODEL
 from sign2text import config as configuration
-from sign2text.compare import csv_text, latex, load_run, markdown, table
-from sign2text.evaluation import evaluate
-from sign2text.plots import plot_runs
+from sign2text.evaluation.evaluate import evaluate
+from sign2text.reports.compare import csv_text, latex, load_run, markdown, table
+from sign2text.reports.plots import plot_runs
 from sign2text.runs import run_status
 from sign2text.training import train
 

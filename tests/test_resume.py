@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY_MODEL, make_how2sign_folder, weights_digest
-from sign2text import checkpoint, training
 from sign2text import config as configuration
+from sign2text import training
 from sign2text.cli import main
+from sign2text.model import checkpoint
 from sign2text.run_folder import RESUME
 from sign2text.runs import run_status
 

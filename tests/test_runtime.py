@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from sign2text import runtime
+from sign2text.training import runtime
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 import numpy as np
 
+from sign2text.data.ablation import derangement
+from sign2text.evaluation.sanity import best_constant_sentence, warnings_for
 from sign2text.metrics import corpus_scores
-from sign2text.sanity import best_constant_sentence, derangement, warnings_for
 
 REFERENCES = ["the cat sat on the mat .", "the dog sat on the rug .", "a bird sang in the tree ."]
 

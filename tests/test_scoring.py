@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sign2text.errors import InputError
+from sign2text.evaluation.scoring import Line, format_scores, read_pair, read_text_file, score_files
 from sign2text.metrics import corpus_scores
-from sign2text.scoring import Line, format_scores, read_pair, read_text_file, score_files
 from test_metrics import REFERENCE_SCORES, SIGNATURE, assert_matches_reference, unisign_files
 
 HYPOTHESES = ["the cat sat on the mat", "", "Hello, world!", "no no no"]

@@ -10,10 +10,18 @@ from PIL import Image
 
 from conftest import shared_data, write_openpose_clip
 from sign2text.cli import main
+from sign2text.data.layouts import OPENPOSE_137
+from sign2text.data.readers.base import Clip
 from sign2text.errors import InputError
-from sign2text.layouts import OPENPOSE_137
-from sign2text.readers.base import Clip
-from sign2text.show import ShownClip, frame_artists, limits, load_clip, panel, render, skeleton
+from sign2text.reports.show import (
+    ShownClip,
+    frame_artists,
+    limits,
+    load_clip,
+    panel,
+    render,
+    skeleton,
+)
 
 FRAMES = 5
 

@@ -10,13 +10,13 @@ import numpy as np
 import orjson
 import pytest
 
-from sign2text.synth import SIZES, generate_clips, sample_lengths, write_dataset
-from sign2text.synth import writer as synth_writer
-from sign2text.synth.corpus import make_corpus
-from sign2text.synth.grammar import NEGATION, QUESTION_MARKER, Clause, Grammar, Part
-from sign2text.synth.handshapes import HANDSHAPES, hand_points
-from sign2text.synth.lexicon import FUNCTION_WORDS, load_lexicon, parse_lexicon
-from sign2text.synth.signs import ORIENTATIONS
+from sign2text.data.synth import SIZES, generate_clips, sample_lengths, write_dataset
+from sign2text.data.synth import writer as synth_writer
+from sign2text.data.synth.corpus import make_corpus
+from sign2text.data.synth.grammar import NEGATION, QUESTION_MARKER, Clause, Grammar, Part
+from sign2text.data.synth.handshapes import HANDSHAPES, hand_points
+from sign2text.data.synth.lexicon import FUNCTION_WORDS, load_lexicon, parse_lexicon
+from sign2text.data.synth.signs import ORIENTATIONS
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "how2sign"
 TIME_CATEGORIES = {"time_modifier", "time_cycle", "time_daypart", "time_past", "time_future"}

@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 
 from conftest import make_how2sign_folder, shared_data
-from sign2text.dataset import PreparedSplit
-from sign2text.prepare import prepare_how2sign
-from sign2text.readers.how2sign import read_table
-from sign2text.textfix import repair
+from sign2text.data.dataset import PreparedSplit
+from sign2text.data.prepare import prepare_how2sign
+from sign2text.data.readers.how2sign import read_table
+from sign2text.text.textfix import repair
 
 MOJIBAKE = "youâ\x80\x99re"  # UTF-8 of "you’re" read as Latin-1, as in How2Sign's test table
 

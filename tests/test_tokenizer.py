@@ -1,7 +1,7 @@
 import pytest
 
 from sign2text.config import TOKENIZER_NAMES
-from sign2text.tokenizer import TOKENIZERS, UNK, tokenizer_from_bytes, train_tokenizer
+from sign2text.text.tokenizer import TOKENIZERS, UNK, tokenizer_from_bytes, train_tokenizer
 
 SENTENCES = [
     "My brother buys a red car.",

@@ -12,7 +12,7 @@ import torch
 from conftest import TINY_MODEL
 from sign2text import config as configuration
 from sign2text import training
-from sign2text.dataset import collate
+from sign2text.data.dataset import collate
 from sign2text.runs import run_status
 from sign2text.training.data import Data, load_data, train_loader
 from sign2text.training.module import TranslationModule
@@ -205,7 +205,7 @@ def test_two_process_ddp_ends_with_identical_weights(random_prepared: Path, tmp_
 def test_training_loaders_hand_over_unpadded_clips_padded_after_transfer(
     random_prepared: Path,
 ) -> None:
-    from sign2text.dataset import PackedBatch
+    from sign2text.data.dataset import PackedBatch
 
     config, data = _module_inputs(random_prepared, WHOLE_BATCHES)
     module = TranslationModule(config, data)

@@ -13,12 +13,13 @@ import optuna
 import pytest
 
 from sign2text import config as configuration
-from sign2text import jobs, tuning
+from sign2text import jobs
 from sign2text.cli import main
 from sign2text.config import ConfigError
 from sign2text.presets import resolve
-from sign2text.space import load_space
-from sign2text.tuning import STORAGE_ENV, Search, Tuned, open_study
+from sign2text.tuning import search as tuning
+from sign2text.tuning.search import STORAGE_ENV, Search, Tuned, open_study
+from sign2text.tuning.space import load_space
 
 PASSWORD = "s3cret-Pa55"
 URL = f"postgresql://ann:{PASSWORD}@127.0.0.1:1/studies"

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import shared_data
 from sign2text.cli import main
+from sign2text.data.readers.pose_file import read_pose_file
+from sign2text.data.video import INSTALL_HINT, VideoExtraError, extract_videos, load_holistic
 from sign2text.errors import InputError
-from sign2text.readers.pose_file import read_pose_file
-from sign2text.video import INSTALL_HINT, VideoExtraError, extract_videos, load_holistic
 
 HOLISTIC_POINTS = 33 + 468 + 21 + 21 + 33  # body, face mesh, hands, body in world units
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sign2text.synth import SIZES, write_dataset
+from sign2text.data.synth import SIZES, write_dataset
 
 from .keyframe import write_language as write_keyframe
 from .marionette import write_language as write_marionette

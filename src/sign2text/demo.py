@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from sign2text import config as configuration
-from sign2text.evaluation import evaluate
-from sign2text.prepare import prepare_how2sign
+from sign2text.data.prepare import prepare_how2sign
+from sign2text.data.synth import write_dataset
+from sign2text.evaluation.evaluate import evaluate
 from sign2text.presets import resolve
-from sign2text.synth import write_dataset
 from sign2text.training import train
 
 log = logging.getLogger(__name__)

@@ -52,9 +52,9 @@ def train(
     """Train `config` (a resolved config as `to_dict` writes it) into `run_dir`; the lines
     that sum it up (none on DDP processes but the first). `quick_of`: the full run's config,
     when this is its quick test, for the verdict."""
-    from sign2text.quick import conclude, describe
     from sign2text.training import Devices
     from sign2text.training import train as fit
+    from sign2text.training.quick import conclude, describe
 
     result = fit(from_dict(config), run_dir, resume=resume, devices=Devices(**(devices or {})))
     if result["rank"] != 0:
@@ -71,7 +71,7 @@ def train(
 
 def tune_worker(search: dict[str, Any], worker: int, workers: int) -> list[str]:
     """One of the processes a search starts (`tuning.Search.to_job` describes the search)."""
-    from sign2text.tuning import Search, work
+    from sign2text.tuning.search import Search, work
 
     work(Search.from_job(search), worker, workers)
     return []
@@ -82,7 +82,7 @@ JOBS: dict[str, Callable[..., list[str]]] = {"train": train, "tune-worker": tune
 
 def main(argv: list[str] | None = None) -> int:
     """Run the job `argv[0]` describes and print its summary."""
-    from sign2text.cli import run_reporting_failures
+    from sign2text.console import run_reporting_failures
 
     spec = json.loads((argv or sys.argv[1:])[0])
     job = JOBS[spec.pop("job")]

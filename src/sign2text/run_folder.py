@@ -26,7 +26,7 @@ from sign2text import atomic
 from sign2text.config import Config, dump, from_saved
 
 if TYPE_CHECKING:  # checkpoints need torch: imported when used, so `status` starts fast
-    from sign2text.checkpoint import Loaded
+    from sign2text.model.checkpoint import Loaded
 
 CONFIG = "config.yaml"
 LOG = "train.log"
@@ -120,12 +120,12 @@ class RunFolder:
     # -- checkpoints ---------------------------------------------------------------------
     def save_checkpoint(self, name: str, **parts: Any) -> None:
         """A portable checkpoint (`checkpoint.save`) under `name`, written atomically."""
-        from sign2text import checkpoint
+        from sign2text.model import checkpoint
 
         checkpoint.save(self.checkpoint_file(name), **parts)
 
     def load_checkpoint(self, name: str = BEST, device: Any = "cpu") -> Loaded:
-        from sign2text import checkpoint
+        from sign2text.model import checkpoint
 
         return checkpoint.load(self.checkpoint_file(name), device)
 

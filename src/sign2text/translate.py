@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sign2text import checkpoint
 from sign2text.config import DecodeConfig
+from sign2text.data.frames import model_frames
+from sign2text.data.layouts import Layout
+from sign2text.data.readers.base import Clip
+from sign2text.data.readers.registry import clip_kind, read_clip
 from sign2text.errors import InputError
-from sign2text.frames import model_frames
-from sign2text.inference import Reader, infer
-from sign2text.layouts import Layout
-from sign2text.readers.base import Clip
-from sign2text.readers.registry import clip_kind, read_clip
+from sign2text.model import checkpoint
+from sign2text.model.inference import Reader, infer
 
 
 def _check_layout(path: Path, clip: Clip, source: Layout) -> None:
@@ -32,7 +32,7 @@ def _check_layout(path: Path, clip: Clip, source: Layout) -> None:
 def _read(path: Path, source: Layout, work: Path) -> Clip:
     """The clip's keypoints; a video is first turned into keypoints."""
     if clip_kind(path) == "video":
-        from sign2text.video import extract_videos
+        from sign2text.data.video import extract_videos
 
         extract_videos([path], work)
         path = work / f"{path.stem}.pose"

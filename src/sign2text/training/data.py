@@ -11,9 +11,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from sign2text import randomness
 from sign2text.config import Config
-from sign2text.dataset import (
+from sign2text.data.dataset import (
     BucketBatchSampler,
     PreparedSplit,
     TranslationDataset,
@@ -22,9 +21,10 @@ from sign2text.dataset import (
     load_tokenizer,
     read_meta,
 )
-from sign2text.features import Anchors, input_size
-from sign2text.layouts import Layout
-from sign2text.tokenizer import Tokenizer
+from sign2text.data.features import Anchors, input_size
+from sign2text.data.layouts import Layout
+from sign2text.text.tokenizer import Tokenizer
+from sign2text.training import randomness
 
 
 @dataclass

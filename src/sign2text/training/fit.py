@@ -20,9 +20,8 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from sign2text.config import Config
 from sign2text.errors import Failure, write_error
-from sign2text.model import count_parameters
+from sign2text.model.translator import count_parameters
 from sign2text.run_folder import TENSORBOARD, RunFolder
-from sign2text.runtime import configure_kernels, resolve_precision
 from sign2text.training.data import Data, load_data
 from sign2text.training.module import TranslationModule
 from sign2text.training.recording import (
@@ -31,6 +30,7 @@ from sign2text.training.recording import (
     RunRecorder,
     add_log_file,
 )
+from sign2text.training.runtime import configure_kernels, resolve_precision
 
 log = logging.getLogger(__name__)
 

@@ -14,20 +14,19 @@ import torch
 from lightning.pytorch.callbacks import Timer
 from torch.utils.data import DataLoader
 
-from sign2text import randomness
-from sign2text.augment import augment
 from sign2text.config import Config
-from sign2text.dataset import Batch, BucketBatchSampler, PackedBatch, cut_by_frames
+from sign2text.data.ablation import derangement
+from sign2text.data.augment import augment
+from sign2text.data.dataset import Batch, BucketBatchSampler, PackedBatch, cut_by_frames
+from sign2text.data.features import Anchors, model_input
 from sign2text.errors import TrainingError
-from sign2text.features import Anchors, model_input
-from sign2text.inference import Reader, infer
 from sign2text.metrics import corpus_scores
-from sign2text.model import Translator
-from sign2text.runtime import resolve_micro_frames
-from sign2text.sanity import derangement
-from sign2text.tokenizer import PAD
-from sign2text.training import schedule
+from sign2text.model.inference import Reader, infer
+from sign2text.model.translator import Translator
+from sign2text.text.tokenizer import PAD
+from sign2text.training import randomness, schedule
 from sign2text.training.data import Data, train_loader, val_loader
+from sign2text.training.runtime import resolve_micro_frames
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ import lightning as L
 from lightning.pytorch.callbacks import Callback, Checkpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from sign2text import checkpoint
 from sign2text.config import Config
 from sign2text.errors import InputError
-from sign2text.health import FAILING, assess
-from sign2text.model import count_parameters
+from sign2text.model import checkpoint
+from sign2text.model.translator import count_parameters
 from sign2text.run_folder import BEST, LAST, RunFolder
 from sign2text.training.data import Data
+from sign2text.training.health import FAILING, assess
 from sign2text.training.module import Diverged, TranslationModule
 
 log = logging.getLogger(__name__)

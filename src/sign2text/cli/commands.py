@@ -1,0 +1,366 @@
+"""What each `sign2text` sub-command does: read its arguments, call the library, print."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from sign2text.config import Config
+from sign2text.errors import InputError
+
+
+def _print_metrics(title: str, metrics: dict) -> None:
+    from sign2text.metrics import LABELS
+
+    m, ablations, bleu4 = metrics, metrics["ablations"], LABELS["bleu4"]
+    rows = [
+        (LABELS["bleu1"], f"{m['bleu1']:.2f}"),
+        (bleu4, f"{m['bleu4']:.2f}"),
+        (LABELS["wer"], f"{m['wer']:.3f}"),
+        (LABELS["perplexity"], f"{m['perplexity']:.2f}  ({m['perplexity_tokenizer']})"),
+        (f"{LABELS['chrf']} / {LABELS['rouge_l']}", f"{m['chrf']:.2f} / {m['rouge_l']:.2f}"),
+        (f"swapped-input {bleu4}", f"{ablations['swapped inputs']['bleu4']:.2f}"),
+        (f"all-zero-input {bleu4}", f"{ablations['all-zero inputs']['bleu4']:.2f}"),
+        (f"constant-sentence {bleu4}", f"{ablations['constant sentence']['bleu4']:.2f}"),
+    ]
+    if title:
+        print(title)
+    for name, value in rows:
+        print(f"  {name:<26}{value}")
+    print(f"  {'BLEU signature':<26}{metrics['bleu_signature']}")
+    for message in metrics["warnings"]:
+        print(f"  WARNING: {message}")
+
+
+def cmd_synth(args: argparse.Namespace) -> None:
+    from sign2text.data.synth import write_dataset
+
+    info = write_dataset(
+        Path(args.out),
+        size=args.size,
+        seed=args.seed,
+        workers=args.workers,
+        limit=args.limit,
+        overwrite=args.overwrite,
+    )
+    print(json.dumps(info, indent=2))
+    print(f"synthetic How2Sign-layout data written to {args.out}")
+
+
+def cmd_prepare(args: argparse.Namespace) -> None:
+    from sign2text.data.prepare import prepare_how2sign
+
+    args.source = args.root
+    _prepare_files(args, functools.partial(prepare_how2sign, args.root))
+
+
+def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) -> None:
+    """Shared by every `prepare` sub-command: tokenizer options in, report out."""
+    from sign2text import config as configuration
+    from sign2text.presets import resolve
+
+    text = configuration.load(resolve(args.config) if args.config else None).text
+    source = Path(args.source)
+    folder = source if source.is_dir() else source.parent
+    out = Path(args.out) if args.out else folder / "prepared"
+    report = prepare_into(
+        out,
+        tokenizer=text.tokenizer,
+        vocab_size=text.vocab_size,
+        workers=args.workers,
+        strict=args.strict,
+        repair_text=not args.keep_text,
+        overwrite=args.overwrite,
+    )
+    for split, counts in report["splits"].items():
+        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
+    for key in (
+        "skipped",
+        "flagged",
+        "no_sentence",
+        "rows_without_clips",
+        "clips_without_rows",
+        "repaired_sentences",
+    ):
+        if key in report:
+            print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
+    if "val_from_train" in report:
+        print(f"no val split: {len(report['val_from_train'])} train clips held out as val")
+    if "frame_rates" in report:
+        print(f"frame rates differ {report['frame_rates']}: meta.json keeps the most common")
+    print(f"prepared dataset: {out}  (report: {out / 'report.json'})")
+
+
+def cmd_prepare_pose(args: argparse.Namespace) -> None:
+    from sign2text.data.prepare import prepare_pose_folder
+
+    prepare_into = functools.partial(
+        prepare_pose_folder, args.source, language=args.language, pattern=args.glob
+    )
+    _prepare_files(args, prepare_into)
+
+
+def cmd_prepare_phoenix(args: argparse.Namespace) -> None:
+    from sign2text.data.prepare import prepare_phoenix
+
+    _prepare_files(args, functools.partial(prepare_phoenix, args.source))
+
+
+def cmd_prepare_manifest(args: argparse.Namespace) -> None:
+    from sign2text.data.prepare import prepare_manifest
+
+    prepare_into = functools.partial(
+        prepare_manifest, args.source, layout=args.layout, fps=args.fps
+    )
+    _prepare_files(args, prepare_into)
+
+
+def _training_config(args: argparse.Namespace) -> tuple[Config, Path]:
+    """The config a `train` command runs and its run folder (checked that it may write)."""
+    from sign2text import config as configuration
+    from sign2text import outputs
+    from sign2text.presets import resolve
+    from sign2text.run_folder import RunFolder
+
+    if args.resume:
+        run = RunFolder(Path(args.resume))
+        if not run.is_run():
+            raise InputError(
+                run.path, "is not a run folder (no config.yaml)", "pass --resume a run's folder"
+            )
+        return configuration.load(run.config_file, args.set, saved=True), run.path
+    config = configuration.load(resolve(args.config), args.set)
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
+    outputs.run_folder(run_dir, overwrite=args.overwrite, inputs=[config.data.prepared])
+    return config, run_dir
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from sign2text import atomic, jobs
+    from sign2text.config import to_dict
+    from sign2text.run_folder import RunFolder
+    from sign2text.training.quick import quick_config
+
+    full, run_dir = _training_config(args)
+    quick = args.quick and not args.resume
+    job = {
+        "config": to_dict(quick_config(full) if quick else full),
+        "run_dir": str(run_dir),
+        "resume": bool(args.resume),
+        "devices": {
+            "accelerator": args.accelerator,
+            "devices": args.devices,
+            "num_nodes": args.num_nodes,
+        },
+        "quick_of": to_dict(full) if quick else None,
+    }
+    atomic.remove_debris(run_dir)
+    if not args.background:
+        for line in jobs.train(**job):
+            print(line)
+        return
+    run = RunFolder(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    process = jobs.start("train", job, run.console_file, detach=True)
+    run.write_pid(process.pid)
+    run.clear_state()  # an earlier attempt's: the new one writes its own
+    print(f"training in the background (pid {process.pid}); run folder: {run_dir}")
+    print(f"  progress:  sign2text status {run_dir}")
+    print(f"  log:       tail -f {run.log_file}")
+    print(f"  stop:      sign2text stop {run_dir}   (then --resume {run_dir} to continue)")
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    from sign2text.durations import format_duration
+    from sign2text.runs import find_runs, run_status
+
+    runs = [Path(r) for r in args.runs] if args.runs else find_runs("runs")
+    if not runs:
+        print("no runs found under runs/")
+        return
+    for run_dir in runs:
+        s = run_status(run_dir)
+        eta = format_duration(s.eta_seconds)
+        print(f"{run_dir}: {s.state}, epoch {s.epoch}/{s.epochs}, ETA {eta}")
+        if s.reason:
+            print(f"  reason: {s.reason}")
+        print(f"  last: {_figures({k: v for k, v in s.last.items() if k != 'epoch'})}")
+        print(f"  best: {_figures(s.best)}")
+        print(f"  health: {s.health}")
+
+
+def _figures(values: dict) -> str:
+    """`name value, ...`; a value that is no number (not finite when recorded) as `-`."""
+    shown = [f"{k} {v:.4g}" if isinstance(v, int | float) else f"{k} -" for k, v in values.items()]
+    return ", ".join(shown) or "-"
+
+
+def cmd_stop(args: argparse.Namespace) -> None:
+    from sign2text.runs import stop_run
+
+    for run in args.runs:
+        if stop_run(run):
+            print(
+                f"{run}: stopped (resume.ckpt saved; continue with sign2text train --resume {run})"
+            )
+        else:
+            print(f"{run}: not running")
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
+    from sign2text.reports.compare import (
+        SIGNIFICANCE_SAMPLES,
+        csv_text,
+        latex,
+        load_run,
+        markdown,
+        table,
+    )
+
+    formats = {".md": markdown, ".tex": latex, ".csv": csv_text}
+    files = outputs.output_files(args.output, list(formats), overwrite=args.overwrite)
+    header, rows = table([load_run(Path(r), args.split) for r in args.runs])
+    print(markdown(header, rows))
+    print(
+        f"{args.split} split; 95% bootstrap intervals; p: paired bootstrap "
+        f"({SIGNIFICANCE_SAMPLES} resamples) against the first run"
+    )
+    for path, text in zip(files, formats.values(), strict=False):
+        atomic.remove_debris(path)
+        atomic.write_text(path, text(header, rows))
+    if files:
+        print(f"written: {files[0]}, .tex, .csv")
+
+
+def cmd_translate(args: argparse.Namespace) -> None:
+    from sign2text.translate import translate
+
+    for path, sentence in translate([Path(p) for p in args.inputs], Path(args.checkpoint)):
+        print(f"{path}\t{sentence}")
+
+
+def cmd_plot(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
+    from sign2text.reports.plots import plot_runs
+    from sign2text.run_folder import CURVES, RunFolder
+
+    runs = [RunFolder(Path(r)) for r in args.runs]
+    out = outputs.output_file(
+        args.output or runs[0] / CURVES,
+        overwrite=args.overwrite,
+        inputs=[run.history_file for run in runs],
+    )
+    atomic.remove_debris(out)
+    print(f"written: {plot_runs([run.path for run in runs], out)}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
+    from sign2text.evaluation.evaluate import evaluate
+    from sign2text.run_folder import RunFolder
+
+    out = RunFolder(Path(args.run_dir)).evaluation(args.split)
+    outputs.own_folder(out, outputs.EVALUATION, option=None)
+    atomic.remove_debris(out)
+    metrics = evaluate(
+        args.run_dir, args.split, checkpoint_name=args.checkpoint, batch_size=args.batch_size
+    )
+    _print_metrics(f"{args.run_dir} on {args.split} ({metrics['clips']} clips)", metrics)
+    print(f"written: {out}")
+
+
+def cmd_score(args: argparse.Namespace) -> None:
+    from sign2text.evaluation.scoring import format_scores, score_files
+
+    scores = score_files(
+        args.hypotheses,
+        args.references,
+        tokenize=args.tokenize,
+        lowercase=args.lowercase,
+        bootstrap=args.bootstrap,
+    )
+    print(format_scores(scores))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from sign2text.demo import run_demo
+
+    result = run_demo(
+        args.data, args.runs, args.config, args.set, size=args.size, workers=args.workers
+    )
+    m = result["metrics"]
+    print()
+    print("sign2text demo: synthetic sign language, test split")
+    print(f"  {'parameters':<26}{result['parameters']:,}")
+    print(f"  {'epochs':<26}{result['epochs']}")
+    print(
+        f"  {'training time':<26}{result['train_seconds']:.0f} s "
+        f"(whole demo {result['total_seconds']:.0f} s)"
+    )
+    _print_metrics("", m)
+    print(f"run folder: {result['run_dir']}")
+
+
+def cmd_tune(args: argparse.Namespace) -> None:
+    from sign2text import config as configuration
+    from sign2text.presets import resolve
+    from sign2text.reports.compare import markdown
+    from sign2text.tuning.report import write_report
+    from sign2text.tuning.search import STORAGE_ENV, Search, tune
+    from sign2text.tuning.space import load_space
+
+    base = configuration.load(resolve(args.config), args.set)
+    search = Search(
+        base,
+        load_space(resolve(args.space)),
+        Path(args.out) if args.out else Path("runs") / f"{base.name}-tune",
+        trials=args.trials,
+        epochs=args.epochs,
+        metric=args.metric,
+        storage=args.storage or os.environ.get(STORAGE_ENV),
+        study=args.study,
+        heartbeat_seconds=args.heartbeat,
+    )
+    tuned = tune(search, args.workers)
+    report = write_report(tuned.study, search)
+    print(markdown(report.header, report.rows))
+    print(report.best)
+    print("written: " + ", ".join(str(path) for path in report.files))
+    if report.finished < search.trials:
+        print(
+            f"{report.finished} of {search.trials} trials finished: "
+            "run the same command again to continue the study"
+        )
+    if tuned.failures:
+        raise InputError(
+            search.out,
+            "; ".join(tuned.failures),
+            "see worker-N.log there; the same command continues the study",
+        )
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    from sign2text import atomic, outputs
+    from sign2text.reports.show import load_clip, render
+
+    shown = load_clip(args.clip, split=args.split, clip=args.pick, layout=args.layout)
+    view = "compare" if args.compare else "normalized" if args.normalized else "raw"
+    out = outputs.output_file(
+        args.output or f"{shown.name}.gif", overwrite=args.overwrite, inputs=[args.clip]
+    )
+    atomic.remove_debris(out)
+    print(f"written: {render(shown, out, view=view, fps=args.fps)}")
+
+
+def cmd_extract(args: argparse.Namespace) -> None:
+    from sign2text.data.video import extract_videos
+
+    result = extract_videos(args.videos, Path(args.out), overwrite=args.overwrite)
+    print(f"{len(result.written)} written, {len(result.skipped)} already there, in {args.out}")
+    if result.skipped:
+        print("  (--overwrite extracts those again)")

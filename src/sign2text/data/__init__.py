@@ -1,0 +1,1 @@
+"""Keypoints in: readers for every format, `prepare`, datasets and batches, model input."""

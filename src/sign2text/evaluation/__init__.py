@@ -1,0 +1,1 @@
+"""Scores: metrics, evaluation of a run with its ablations, scoring files."""

@@ -1,0 +1,173 @@
+"""Evaluation of a trained run: decode a split, score it, and score it against ablations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from sign2text import atomic
+from sign2text.config import DecodeConfig
+from sign2text.data.ablation import AblatedInputs, derangement
+from sign2text.data.dataset import (
+    BucketBatchSampler,
+    PreparedSplit,
+    TranslationDataset,
+    collate_packed,
+)
+from sign2text.evaluation.sanity import best_constant_sentence, warnings_for
+from sign2text.metrics import bootstrap_interval, corpus_scores
+from sign2text.model.inference import Reader, infer
+from sign2text.run_folder import BEST, METRICS, PREDICTIONS, RunFolder
+
+log = logging.getLogger(__name__)
+
+INTERVAL_METRICS = ("bleu4", "chrf", "wer")
+BOOTSTRAP_SAMPLES = 1000
+
+
+@dataclass
+class Decoded:
+    """Hypotheses for every clip, and the references' negative log-likelihood."""
+
+    hypotheses: list[str]
+    nll: float
+    tokens: int
+
+
+def decode_dataset(
+    reader: Reader,
+    dataset: Dataset,
+    lengths: list[int],
+    *,
+    options: DecodeConfig,
+    batch_size: int = 64,
+    device: torch.device | str = "cpu",
+    progress: bool = False,
+) -> Decoded:
+    """Decode every clip of `dataset` and sum the NLL of its references."""
+    sampler = BucketBatchSampler(lengths, batch_size, shuffle=False)
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_packed)
+    hypotheses: dict[int, str] = {}
+    nll, tokens = 0.0, 0
+    for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
+        batch = batch.to(device).padded()  # padding made on the device
+        references = (batch.tokens_in, batch.tokens_out)
+        out = infer(reader, batch.keypoints, batch.frame_mask, options, references)
+        nll, tokens = nll + out.nll, tokens + out.tokens
+        hypotheses.update(zip(batch.items.tolist(), out.hypotheses, strict=True))
+    return Decoded([hypotheses[i] for i in range(len(hypotheses))], nll, tokens)
+
+
+def _predictions_tsv(names: list[str], references: list[str], hypotheses: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["clip", "reference", "hypothesis"])
+    writer.writerows(zip(names, references, hypotheses, strict=True))
+    return buffer.getvalue()
+
+
+def _numbers(scores: dict[str, Any]) -> dict[str, Any]:
+    """`corpus_scores` without its signature string: the figures an ablation reports."""
+    return {k: v for k, v in scores.items() if k != "bleu_signature"}
+
+
+def _scores(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
+    return _numbers(corpus_scores(hypotheses, references))
+
+
+def evaluate(
+    run_dir: str | Path,
+    split: str = "test",
+    *,
+    checkpoint_name: str = BEST,
+    options: DecodeConfig | None = None,
+    batch_size: int = 64,
+    device: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Decode `split` with a run's checkpoint; write `eval_<split>/metrics.json` and
+    `predictions.tsv`. Also scores the ablations a model must beat: every clip's keypoints
+    swapped with another clip's, all-zero keypoints, and the best constant training sentence.
+    """
+    run = RunFolder(Path(run_dir))
+    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    loaded = run.load_checkpoint(checkpoint_name, target)
+    config = loaded.config
+    options = options or config.decode
+    data = PreparedSplit(config.data.prepared, split)
+    dataset = TranslationDataset(
+        data,
+        loaded.tokenizer,
+        loaded.points,
+        config.data.max_frames,
+        config.text.max_tokens,
+        fps=config.data.fps,
+    )
+    references = [data.clips[i].sentence for i in dataset.indices]
+    names = [data.clips[i].name for i in dataset.indices]
+    decode = {"options": options, "batch_size": batch_size, "device": target, "progress": progress}
+    reader = Reader.of(loaded)
+    decoded = decode_dataset(reader, dataset, dataset.lengths, **decode)
+    scores = corpus_scores(decoded.hypotheses, references)
+    swapped = AblatedInputs(dataset, derangement(len(dataset)))
+    zeros = AblatedInputs(dataset)
+    constant, constant_scores = best_constant_sentence(
+        [c.sentence for c in PreparedSplit(config.data.prepared, "train").clips], references
+    )
+    ablations = {
+        "swapped inputs": _scores(
+            decode_dataset(reader, swapped, swapped.lengths, **decode).hypotheses, references
+        ),
+        "all-zero inputs": _scores(
+            decode_dataset(reader, zeros, zeros.lengths, **decode).hypotheses, references
+        ),
+        "constant sentence": {
+            **_numbers(constant_scores),
+            "sentence": constant,
+        },
+    }
+    warnings = warnings_for(scores, ablations)
+    intervals = {}
+    for name in INTERVAL_METRICS:
+        interval = bootstrap_interval(decoded.hypotheses, references, name, BOOTSTRAP_SAMPLES)
+        intervals[name] = [interval.low, interval.high]
+    metrics = {
+        "split": split,
+        "clips": len(dataset),
+        "checkpoint": str(run.checkpoint_file(checkpoint_name)),
+        "epoch": loaded.info.get("epoch"),
+        "parameters": loaded.info.get("parameters"),
+        "decoding": {
+            "beam_size": options.beam_size,
+            "length_penalty": options.length_penalty,
+            "no_repeat_ngram": options.no_repeat_ngram,
+        },
+        **scores,
+        "perplexity": math.exp(decoded.nll / max(decoded.tokens, 1)),
+        "perplexity_tokenizer": f"{loaded.tokenizer.kind} ({len(loaded.tokenizer)} tokens)",
+        "intervals_95": intervals,
+        "bootstrap_samples": BOOTSTRAP_SAMPLES,
+        "ablations": ablations,
+        "warnings": warnings,
+    }
+    out = run.evaluation(split)
+    atomic.write_json(out / METRICS, metrics)
+    atomic.write_text(out / PREDICTIONS, _predictions_tsv(names, references, decoded.hypotheses))
+    log.info(
+        "%s: BLEU-4 %.2f, WER %.3f, perplexity %.2f; swapped inputs BLEU-4 %.2f",
+        split,
+        scores["bleu4"],
+        scores["wer"],
+        metrics["perplexity"],
+        ablations["swapped inputs"]["bleu4"],
+    )
+    return metrics

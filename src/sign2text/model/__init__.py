@@ -1,0 +1,1 @@
+"""The translator, its decoding and the one inference path; portable checkpoints."""

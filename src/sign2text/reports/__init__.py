@@ -1,0 +1,1 @@
+"""What people read: comparison tables, curves, rendered clips."""

@@ -1,0 +1,1 @@
+"""Sentences: tokenizers and text repair."""
