@@ -27,7 +27,7 @@ from sign2text.cli.commands import (
 from sign2text.presets import SEARCH_SPACE
 
 DESCRIPTION = (
-    "Sign-language-to-text translation from keypoints: prepare, train, evaluate, translate."
+    "The `sign2text` command: parses arguments and dispatches; the work happens in the modules."
 )
 
 
