@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from sign2text import config as configuration
+from sign2text import config_files
 from sign2text.config import Config, ConfigError
 from sign2text.presets import preset_names, resolve
 
@@ -59,14 +60,14 @@ def test_every_preset_loads_and_comments_every_key(name: str) -> None:
 
 def test_the_reference_preset_sets_every_key() -> None:
     values = yaml.safe_load(resolve(REFERENCE).read_text())
-    assert configuration.BASE not in values
+    assert config_files.BASE not in values
     assert list(_flat(values)) == list(_flat(configuration.to_dict(Config())))
 
 
 @pytest.mark.parametrize("name", sorted(set(preset_names()) - {REFERENCE}))
 def test_a_layered_preset_states_only_what_it_changes_of_the_reference(name: str) -> None:
     stated = yaml.safe_load(resolve(name).read_text())
-    assert stated.pop(configuration.BASE) == REFERENCE
+    assert stated.pop(config_files.BASE) == REFERENCE
     resolved = _flat(configuration.to_dict(configuration.load(resolve(name))))
     reference = _flat(configuration.to_dict(configuration.load(resolve(REFERENCE))))
     for key in _flat(stated):
@@ -194,7 +195,7 @@ def test_a_config_of_your_own_can_change_a_preset_or_another_file(tmp_path: Path
     assert (c2.name, c2.train.lr, c2.model.heads, c2.train.seed) == ("mine", 1e-3, 4, 3)
     assert c2.model.encoder_layers == 4  # from how2sign_v1, two files down
     saved = yaml.safe_load(configuration.dump(c2))
-    assert configuration.BASE not in saved
+    assert config_files.BASE not in saved
     assert list(_flat(saved)) == list(_flat(configuration.to_dict(Config())))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import typing
@@ -12,14 +11,8 @@ from typing import Any
 
 import yaml
 
-from sign2text import presets, schedules
-from sign2text.errors import Failure
-
-
-class ConfigError(Failure, ValueError):
-    """An unreadable, unknown or impossible configuration value."""
-
-    exit_code = 2
+from sign2text import config_files, schedules
+from sign2text.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -222,10 +215,11 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
-def validate(config: Config) -> Config:
-    """Reject impossible settings with a message that says what to change."""
-    m, t, x, d = config.model, config.train, config.text, config.decode
-    checks = [
+Check = tuple[bool, str]  # (whether a setting is possible, what to change when it is not)
+
+
+def _model_checks(m: ModelConfig, data: DataConfig) -> list[Check]:
+    return [
         (m.heads >= 1, f"model.heads ({m.heads}) must be at least 1"),
         (
             m.heads >= 1 and m.d_model % m.heads == 0,
@@ -247,13 +241,14 @@ def validate(config: Config) -> Config:
             f"model.positions {m.positions!r} is not one of {POSITION_NAMES}",
         ),
         (
-            config.data.centre in CENTRE_NAMES,
-            f"data.centre {config.data.centre!r} is not one of {CENTRE_NAMES}",
+            0 <= m.downsample <= 4 and data.max_frames >= 2**m.downsample,
+            "data.max_frames is shorter than the model's down-sampling",
         ),
-        (
-            config.data.hands in HAND_NAMES,
-            f"data.hands {config.data.hands!r} is not one of {HAND_NAMES}",
-        ),
+    ]
+
+
+def _train_checks(t: TrainConfig) -> list[Check]:
+    return [
         (t.lr > 0, f"train.lr ({t.lr}) must be positive"),
         (t.min_lr >= 0 and t.weight_decay >= 0, "train.min_lr and train.weight_decay must be >= 0"),
         (all(0.0 <= b < 1.0 for b in t.betas), f"train.betas {t.betas} must be in [0, 1)"),
@@ -283,12 +278,39 @@ def validate(config: Config) -> Config:
             f"train.scheduler {t.scheduler!r} is not one of {schedules.NAMES}",
         ),
         (t.precision in PRECISIONS, f"train.precision {t.precision!r} is not one of {PRECISIONS}"),
+    ]
+
+
+def _data_checks(data: DataConfig, text: TextConfig, augment: AugmentConfig) -> list[Check]:
+    return [
+        (data.centre in CENTRE_NAMES, f"data.centre {data.centre!r} is not one of {CENTRE_NAMES}"),
+        (data.hands in HAND_NAMES, f"data.hands {data.hands!r} is not one of {HAND_NAMES}"),
+        (0.0 < data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
+        (data.fps >= 0, "data.fps must be 0 (keep the data's frame rate) or positive"),
         (
-            x.tokenizer in TOKENIZER_NAMES,
-            f"text.tokenizer {x.tokenizer!r} is not one of {TOKENIZER_NAMES}",
+            text.tokenizer in TOKENIZER_NAMES,
+            f"text.tokenizer {text.tokenizer!r} is not one of {TOKENIZER_NAMES}",
         ),
-        (x.vocab_size >= 8, "text.vocab_size must be at least 8"),
-        (x.max_tokens >= 1, "text.max_tokens must be at least 1"),
+        (text.vocab_size >= 8, "text.vocab_size must be at least 8"),
+        (text.max_tokens >= 1, "text.max_tokens must be at least 1"),
+        (
+            0.0 <= augment.speed < 1.0 and 0.0 <= augment.scale < 1.0,
+            "augment.speed and augment.scale must be in [0, 1)",
+        ),
+        (
+            0.0 <= augment.frame_drop < 1.0 and 0.0 <= augment.keypoint_drop < 1.0,
+            "augment.frame_drop and augment.keypoint_drop must be in [0, 1)",
+        ),
+        (
+            augment.rotation_degrees >= 0 and augment.shear >= 0,
+            "augment.rotation_degrees and augment.shear must be >= 0",
+        ),
+    ]
+
+
+def _run_checks(config: Config) -> list[Check]:
+    d = config.decode
+    return [
         (
             config.health.input_check_epoch >= config.health.check_epoch,
             "health.input_check_epoch must not come before health.check_epoch",
@@ -303,24 +325,16 @@ def validate(config: Config) -> Config:
             "quick.epochs and quick.train_clips must be at least 1",
         ),
         (d.max_len_ratio > 0, "decode.max_len_ratio must be positive"),
-        (0.0 < config.data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
-        (config.data.fps >= 0, "data.fps must be 0 (keep the data's frame rate) or positive"),
-        (
-            0.0 <= config.augment.speed < 1.0 and 0.0 <= config.augment.scale < 1.0,
-            "augment.speed and augment.scale must be in [0, 1)",
-        ),
-        (
-            0.0 <= config.augment.frame_drop < 1.0 and 0.0 <= config.augment.keypoint_drop < 1.0,
-            "augment.frame_drop and augment.keypoint_drop must be in [0, 1)",
-        ),
-        (
-            0 <= m.downsample <= 4 and config.data.max_frames >= 2**m.downsample,
-            "data.max_frames is shorter than the model's down-sampling",
-        ),
-        (
-            config.augment.rotation_degrees >= 0 and config.augment.shear >= 0,
-            "augment.rotation_degrees and augment.shear must be >= 0",
-        ),
+    ]
+
+
+def validate(config: Config) -> Config:
+    """Reject impossible settings with a message that says what to change."""
+    checks = [
+        *_model_checks(config.model, config.data),
+        *_train_checks(config.train),
+        *_data_checks(config.data, config.text, config.augment),
+        *_run_checks(config),
     ]
     for ok, message in checks:
         if not ok:
@@ -366,107 +380,6 @@ def to_dict(config: Config) -> dict[str, Any]:
     return plain(dataclasses.asdict(config))
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """`model.d_model=256` -> (["model", "d_model"], 256), the value read as YAML."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise ConfigError(f"--set {text!r}: expected key=value, e.g. train.lr=3e-4")
-    try:
-        value = yaml.safe_load(raw)
-    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of too many digits
-        raise ConfigError(
-            f"--set {text!r}: the value is not valid YAML ({_line(error)})"
-        ) from error
-    return key.strip().split("."), as_number(value)
-
-
-def as_number(value: Any) -> Any:
-    """YAML reads 3e-4 (no dot) as text; take such text as the number it is."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            return float(value)
-    return value
-
-
-def read_yaml(path: Path, what: str) -> Any:
-    """The contents of the YAML file `path` (`what` it is, e.g. "config file"); a file that is
-    missing or no valid YAML is a one-line ConfigError naming it."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: {what} not found") from error
-    except (yaml.YAMLError, ValueError) as error:  # ValueError: not UTF-8, an integer too long
-        raise ConfigError(f"{path}: not valid YAML ({_line(error)})") from error
-
-
-def _line(error: Exception) -> str:
-    """An error's message on one line (YAML's span several)."""
-    return " ".join(str(error).split())
-
-
-def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Return `values` with each `key=value` override applied."""
-    result = copy.deepcopy(values)
-    for text in overrides:
-        path, value = parse_override(text)
-        node = result
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ConfigError(f"--set {text!r}: {part!r} is not a section")
-        node[path[-1]] = value
-    return result
-
-
-BASE = "base"  # a config file's top-level key naming the file it changes
-
-
-def _base_file(path: Path, name: Any) -> Path:
-    """The file a config's `base:` names: a file beside `path`, else a shipped preset."""
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{path}: base must name a preset or a config file, got {name!r}")
-    preset = None
-    with contextlib.suppress(OSError):  # a name no file can have (too long)
-        beside = path.parent / name
-        if beside.is_file():
-            return beside
-        preset = presets.shipped(name)
-    if preset is None or preset.stem not in presets.preset_names():
-        raise ConfigError(
-            f"{path}: base {name!r} is neither a file beside it nor a preset "
-            f"({', '.join(presets.preset_names())})"
-        )
-    return preset
-
-
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """`base` with each value of `changes` in place of its own, section by section."""
-    merged = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _read_layers(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """A config file's values over those of the file its `base:` names, and so on down;
-    `chain`: the files that named this one as their base."""
-    values = read_yaml(path, "config file") or {}
-    if not isinstance(values, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    if BASE not in values:
-        return values
-    changes = dict(values)
-    base = _base_file(path, changes.pop(BASE))
-    chain = (*chain, path)
-    if base.resolve() in {p.resolve() for p in chain}:
-        cycle = " -> ".join(str(p) for p in (*chain, base))
-        raise ConfigError(f"{path}: base {values[BASE]!r} makes a cycle: {cycle}")
-    return _merge(_read_layers(base, chain), changes)
-
-
 def load(
     path: str | Path | None, overrides: list[str] | None = None, saved: bool = False
 ) -> Config:
@@ -476,9 +389,10 @@ def load(
     values: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
-        values = _read_layers(path)
+        values = config_files.read_layers(path)
     try:
-        return (from_saved if saved else from_dict)(apply_overrides(values, overrides or []))
+        values = config_files.apply_overrides(values, overrides or [])
+        return (from_saved if saved else from_dict)(values)
     except ConfigError as error:
         raise ConfigError(f"{path or 'defaults'}: {error}") from error
 

@@ -14,6 +14,12 @@ class Failure(Exception):
     exit_code = 1
 
 
+class ConfigError(Failure, ValueError):
+    """An unreadable, unknown or impossible configuration value."""
+
+    exit_code = 2
+
+
 class PathError(Failure):
     """A failure tied to one file or folder: the message names it, the problem and the fix."""
 

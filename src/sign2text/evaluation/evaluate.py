@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,33 @@ def _scores(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
     return _numbers(corpus_scores(hypotheses, references))
 
 
+def _ablations(
+    decode: Callable[[Dataset, list[int]], Decoded],
+    dataset: TranslationDataset,
+    references: list[str],
+    training_sentences: list[str],
+) -> dict[str, dict[str, Any]]:
+    """Scores of what a model must beat: every clip's keypoints swapped with another clip's,
+    all-zero keypoints, and the best constant training sentence."""
+    swapped = AblatedInputs(dataset, derangement(len(dataset)))
+    zeros = AblatedInputs(dataset)
+    constant, constant_scores = best_constant_sentence(training_sentences, references)
+    return {
+        "swapped inputs": _scores(decode(swapped, swapped.lengths).hypotheses, references),
+        "all-zero inputs": _scores(decode(zeros, zeros.lengths).hypotheses, references),
+        "constant sentence": {**_numbers(constant_scores), "sentence": constant},
+    }
+
+
+def _intervals(hypotheses: list[str], references: list[str]) -> dict[str, list[float]]:
+    """95% bootstrap intervals of INTERVAL_METRICS."""
+    intervals = {}
+    for name in INTERVAL_METRICS:
+        interval = bootstrap_interval(hypotheses, references, name, BOOTSTRAP_SAMPLES)
+        intervals[name] = [interval.low, interval.high]
+    return intervals
+
+
 def evaluate(
     run_dir: str | Path,
     split: str = "test",
@@ -95,9 +124,7 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Decode `split` with a run's checkpoint; write `eval_<split>/metrics.json` and
-    `predictions.tsv`. Also scores the ablations a model must beat: every clip's keypoints
-    swapped with another clip's, all-zero keypoints, and the best constant training sentence.
-    """
+    `predictions.tsv`. Also scores the ablations a model must beat (`_ablations`)."""
     run = RunFolder(Path(run_dir))
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     loaded = run.load_checkpoint(checkpoint_name, target)
@@ -114,32 +141,18 @@ def evaluate(
     )
     references = [data.clips[i].sentence for i in dataset.indices]
     names = [data.clips[i].name for i in dataset.indices]
-    decode = {"options": options, "batch_size": batch_size, "device": target, "progress": progress}
-    reader = Reader.of(loaded)
-    decoded = decode_dataset(reader, dataset, dataset.lengths, **decode)
-    scores = corpus_scores(decoded.hypotheses, references)
-    swapped = AblatedInputs(dataset, derangement(len(dataset)))
-    zeros = AblatedInputs(dataset)
-    constant, constant_scores = best_constant_sentence(
-        [c.sentence for c in PreparedSplit(config.data.prepared, "train").clips], references
+    decode = functools.partial(
+        decode_dataset,
+        Reader.of(loaded),
+        options=options,
+        batch_size=batch_size,
+        device=target,
+        progress=progress,
     )
-    ablations = {
-        "swapped inputs": _scores(
-            decode_dataset(reader, swapped, swapped.lengths, **decode).hypotheses, references
-        ),
-        "all-zero inputs": _scores(
-            decode_dataset(reader, zeros, zeros.lengths, **decode).hypotheses, references
-        ),
-        "constant sentence": {
-            **_numbers(constant_scores),
-            "sentence": constant,
-        },
-    }
-    warnings = warnings_for(scores, ablations)
-    intervals = {}
-    for name in INTERVAL_METRICS:
-        interval = bootstrap_interval(decoded.hypotheses, references, name, BOOTSTRAP_SAMPLES)
-        intervals[name] = [interval.low, interval.high]
+    decoded = decode(dataset, dataset.lengths)
+    scores = corpus_scores(decoded.hypotheses, references)
+    training = [c.sentence for c in PreparedSplit(config.data.prepared, "train").clips]
+    ablations = _ablations(decode, dataset, references, training)
     metrics = {
         "split": split,
         "clips": len(dataset),
@@ -154,10 +167,10 @@ def evaluate(
         **scores,
         "perplexity": math.exp(decoded.nll / max(decoded.tokens, 1)),
         "perplexity_tokenizer": f"{loaded.tokenizer.kind} ({len(loaded.tokenizer)} tokens)",
-        "intervals_95": intervals,
+        "intervals_95": _intervals(decoded.hypotheses, references),
         "bootstrap_samples": BOOTSTRAP_SAMPLES,
         "ablations": ablations,
-        "warnings": warnings,
+        "warnings": warnings_for(scores, ablations),
     }
     out = run.evaluation(split)
     atomic.write_json(out / METRICS, metrics)

@@ -10,6 +10,7 @@ from typing import Any
 import optuna
 
 from sign2text import config as configuration
+from sign2text import config_files
 from sign2text.config import Config, ConfigError
 
 SCALARS = (bool, int, float, str)
@@ -137,7 +138,7 @@ def _label(values: tuple[Any, ...]) -> Any:
 
 def _bounds(spec: Any, kind: type, where: str) -> tuple[Any, Any]:
     names = {int: "whole numbers", float: "numbers"}
-    bounds = [configuration.as_number(v) for v in spec] if isinstance(spec, list) else []
+    bounds = [config_files.as_number(v) for v in spec] if isinstance(spec, list) else []
     if len(bounds) != 2 or not all(
         isinstance(v, kind | int) and not isinstance(v, bool) for v in bounds
     ):
@@ -223,7 +224,7 @@ def _parameter(name: str, spec: Any, known: dict[str, Any], where: str) -> Param
 def load_space(path: str | Path) -> SearchSpace:
     """Parse a search space file; errors name the file and the parameter."""
     path = Path(path)
-    document = configuration.read_yaml(path, "search space file")
+    document = config_files.read_yaml(path, "search space file")
     if not isinstance(document, dict) or not document:
         raise ConfigError(f"{path}: expected a mapping of parameter names to their ranges")
     known = configuration.to_dict(Config())

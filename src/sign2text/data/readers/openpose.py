@@ -139,20 +139,9 @@ def _body_centre(person: np.ndarray) -> np.ndarray | None:
     return body[seen, :2].mean(axis=0) if seen.any() else None
 
 
-def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, FrameStats]:
-    """Read one clip folder; with several people in a frame, keep the most central signer.
-
-    "Most central" is measured against the median body centre of the frames that show one
-    person (or of all people when no frame shows exactly one), so the choice stays on the same
-    person through the clip. The common case, one person per frame, is read as one flat list
-    converted to an array once, which is what makes this reader fast.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(folder, "the clip folder does not exist", "check the openpose/ path")
-    files = frame_files(folder)
-    if not files:
-        raise InputError(folder, "no *_keypoints.json frame files", "re-extract this clip")
+def _read_frames(files: list[str]) -> tuple[np.ndarray, dict[int, list[list[float]]], int]:
+    """Every frame's keypoints (T, K, 3), a frame showing nobody or several people as zeros;
+    the people of each crowded frame; how many frames show nobody."""
     flat: list[float] = []
     crowded: dict[int, list[list[float]]] = {}  # frame -> every person in it
     no_person = 0
@@ -193,20 +182,42 @@ def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, Fr
             for person in _parse_frame(path):
                 _as_array(path, _values(path, person))
         raise
-    array = array.reshape(len(files), len(OPENPOSE_137.points), 3)  # (T, K, 3)
+    return array.reshape(len(files), len(OPENPOSE_137.points), 3), crowded, no_person
 
+
+def _keep_central_signers(
+    array: np.ndarray, files: list[str], crowded: dict[int, list[list[float]]]
+) -> None:
+    """In place: each crowded frame of `array` (T, K, 3) gets the person nearest the median
+    body centre of the frames showing one person (or of all people when none does)."""
+    people_arrays = {
+        i: [_as_array(files[i], p).reshape(-1, 3) for p in people] for i, people in crowded.items()
+    }
+    singles = [array[i] for i in range(len(files)) if i not in crowded and array[i, :, 2].any()]
+    pool = singles or [p for people in people_arrays.values() for p in people]
+    centres = [c for c in map(_body_centre, pool) if c is not None]
+    reference = np.median(centres, axis=0) if centres else np.zeros(2, np.float32)
+    for i, candidates in people_arrays.items():
+        array[i] = _choose_signer(candidates, reference)
+
+
+def read_openpose_folder(folder: str | Path, fps: float = FPS) -> tuple[Clip, FrameStats]:
+    """Read one clip folder; with several people in a frame, keep the most central signer.
+
+    "Most central" is measured against the median body centre of the frames that show one
+    person (or of all people when no frame shows exactly one), so the choice stays on the same
+    person through the clip. The common case, one person per frame, is read as one flat list
+    converted to an array once, which is what makes this reader fast.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "the clip folder does not exist", "check the openpose/ path")
+    files = frame_files(folder)
+    if not files:
+        raise InputError(folder, "no *_keypoints.json frame files", "re-extract this clip")
+    array, crowded, no_person = _read_frames(files)  # (T, K, 3)
     if crowded:
-        people_arrays = {
-            i: [_as_array(files[i], p).reshape(-1, 3) for p in people]
-            for i, people in crowded.items()
-        }
-        singles = [array[i] for i in range(len(files)) if i not in crowded and array[i, :, 2].any()]
-        pool = singles or [p for people in people_arrays.values() for p in people]
-        centres = [c for c in map(_body_centre, pool) if c is not None]
-        reference = np.median(centres, axis=0) if centres else np.zeros(2, np.float32)
-        for i, candidates in people_arrays.items():
-            array[i] = _choose_signer(candidates, reference)
-
+        _keep_central_signers(array, files, crowded)
     clip = check_finite(folder, Clip(array[..., :2], array[..., 2], fps, OPENPOSE_137))
     hands = np.r_[OPENPOSE_137.part_indices("hand_left"), OPENPOSE_137.part_indices("hand_right")]
     stats = FrameStats(
