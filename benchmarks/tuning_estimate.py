@@ -25,8 +25,9 @@ import numpy as np
 import optuna
 
 from sign2text.presets import SEARCH_SPACE, resolve
-from sign2text.tuning.search import PruningCallback, pruner
+from sign2text.tuning.search import pruner
 from sign2text.tuning.space import SearchSpace, load_space
+from sign2text.tuning.trials import PruningCallback
 
 GOOD_LR = 3e-4  # the learning rate of the synthetic learner's lowest loss
 

@@ -23,8 +23,9 @@ from sign2text.cli import main
 from sign2text.config import ConfigError
 from sign2text.presets import resolve
 from sign2text.runs import run_status
-from sign2text.tuning.search import Search, open_study, run_trial, work
+from sign2text.tuning.search import Search, open_study
 from sign2text.tuning.space import FloatRange, load_space
+from sign2text.tuning.trials import run_trial, work
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,9 +17,11 @@ from sign2text import jobs
 from sign2text.cli import main
 from sign2text.config import ConfigError
 from sign2text.presets import resolve
-from sign2text.tuning import search as tuning
-from sign2text.tuning.search import STORAGE_ENV, Search, Tuned, open_study
+from sign2text.tuning import search as tuning_search
+from sign2text.tuning import workers as tuning_workers
+from sign2text.tuning.search import STORAGE_ENV, Search, open_study
 from sign2text.tuning.space import load_space
+from sign2text.tuning.workers import Tuned
 
 PASSWORD = "s3cret-Pa55"
 URL = f"postgresql://ann:{PASSWORD}@127.0.0.1:1/studies"
@@ -41,7 +43,7 @@ def test_the_study_file_goes_in_any_folder(tmp_path: Path) -> None:
 def test_a_storage_password_stays_off_command_lines_and_out_of_messages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tuning, "SCHEMA_ATTEMPTS", 1)  # no retries if a driver is installed
+    monkeypatch.setattr(tuning_search, "SCHEMA_ATTEMPTS", 1)  # no retries if a driver is installed
     search = search_in(tmp_path, storage=URL)
     assert PASSWORD not in repr(search) and PASSWORD not in search.storage_shown
     assert search.storage_shown == "postgresql://ann:***@127.0.0.1:1/studies"
@@ -55,7 +57,7 @@ def test_a_storage_password_stays_off_command_lines_and_out_of_messages(
         started.update(command=command, env=env)
 
     monkeypatch.setattr(jobs.subprocess, "Popen", popen)
-    tuning._start_worker(1, 2, search)
+    tuning_workers._start_worker(1, 2, search)
     assert PASSWORD not in " ".join(started["command"])
     assert started["command"][1:3] == ["-m", "sign2text.jobs"]
     job = json.loads(started["command"][3])
@@ -73,7 +75,7 @@ def test_the_storage_can_come_from_the_environment(
         seen.append(search.storage)
         return Tuned(optuna.create_study(), [])
 
-    monkeypatch.setattr(tuning, "tune", tune)
+    monkeypatch.setattr(tuning_workers, "tune", tune)
     monkeypatch.setenv(STORAGE_ENV, URL)
     argv = ["tune", "--config", "demo", "--trials", "1", "--epochs", "1"]
     assert main([*argv, "--out", str(tmp_path / "out")]) == 0
@@ -83,7 +85,7 @@ def test_the_storage_can_come_from_the_environment(
 def test_a_worker_killed_by_a_signal_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tuning, "POLL_SECONDS", 0.0)
+    monkeypatch.setattr(tuning_workers, "POLL_SECONDS", 0.0)
     killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     killed.send_signal(signal.SIGKILL)
     killed.wait()
@@ -91,7 +93,9 @@ def test_a_worker_killed_by_a_signal_is_named(
     failed.wait()
     done = subprocess.Popen([sys.executable, "-c", "pass"])
     done.wait()
-    failures = tuning._supervise(optuna.create_study(), [killed, failed, done], search_in(tmp_path))
+    failures = tuning_workers._supervise(
+        optuna.create_study(), [killed, failed, done], search_in(tmp_path)
+    )
     assert failures == [
         f"worker 0 (pid {killed.pid}) was killed by SIGKILL",
         f"worker 1 (pid {failed.pid}) ended with exit code 3",
@@ -104,7 +108,7 @@ def test_a_search_whose_worker_died_exits_non_zero(
     def tune(search, workers):
         return Tuned(optuna.create_study(), ["worker 1 (pid 4242) was killed by SIGKILL"])
 
-    monkeypatch.setattr(tuning, "tune", tune)
+    monkeypatch.setattr(tuning_workers, "tune", tune)
     argv = ["tune", "--config", "demo", "--trials", "1", "--epochs", "1"]
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     captured = capsys.readouterr()

@@ -71,7 +71,8 @@ def train(
 
 def tune_worker(search: dict[str, Any], worker: int, workers: int) -> list[str]:
     """One of the processes a search starts (`tuning.Search.to_job` describes the search)."""
-    from sign2text.tuning.search import Search, work
+    from sign2text.tuning.search import Search
+    from sign2text.tuning.trials import work
 
     work(Search.from_job(search), worker, workers)
     return []

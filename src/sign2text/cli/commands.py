@@ -311,8 +311,9 @@ def cmd_tune(args: argparse.Namespace) -> None:
     from sign2text.presets import resolve
     from sign2text.reports.compare import markdown
     from sign2text.tuning.report import write_report
-    from sign2text.tuning.search import STORAGE_ENV, Search, tune
+    from sign2text.tuning.search import STORAGE_ENV, Search
     from sign2text.tuning.space import load_space
+    from sign2text.tuning.workers import tune
 
     base = configuration.load(resolve(args.config), args.set)
     search = Search(

@@ -1,42 +1,28 @@
-"""Hyper-parameter search: Optuna trials that are ordinary training runs, pruned after any epoch
-that leaves them behind, in one study that workers on one machine or many share and resume."""
+"""Hyper-parameter search: the search (base config, space, budget, storage) and its Optuna
+study, which workers on one machine or many share and resume."""
 
 from __future__ import annotations
 
-import datetime
-import fcntl
-import functools
 import logging
 import os
 import re
-import signal
-import socket
-import subprocess
 import time
 import warnings
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lightning as L
 import optuna
 import sqlalchemy
-import torch
-from lightning.pytorch.callbacks import Callback
 from optuna.exceptions import ExperimentalWarning
-from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
-from optuna.trial import FrozenTrial, TrialState
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
 
-from sign2text import atomic, jobs, outputs
 from sign2text.config import Config, ConfigError, from_dict, to_dict
-from sign2text.data.dataset import read_meta
-from sign2text.run_folder import RunFolder
-from sign2text.training import Diverged, train
-from sign2text.tuning.space import SearchSpace, apply, load_space
+from sign2text.tuning.space import SearchSpace, load_space
 
 log = logging.getLogger(__name__)
+
 
 METRICS = {"val_loss": "minimize", "val_bleu4": "maximize"}  # a trial's score: its best epoch's
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -146,13 +132,6 @@ def mask_password(url: str) -> str:
     return re.sub(r"([\w+.-]+://[^:/@\s]*):[^@\s]*@", r"\1:***@", url)
 
 
-def worker_seed(seed: int, worker: int, trials: int) -> int:
-    """A worker's sampler seed, from the config's seed, this machine, the worker's number and
-    the trials the study held when it started: parallel workers, and a rerun, draw different
-    trials, and the same search started afresh draws the same ones."""
-    return zlib.crc32(f"{seed}/{socket.gethostname()}/{worker}/{trials}".encode())
-
-
 def pruner() -> optuna.pruners.BasePruner:
     """Stops a trial whose best score so far is worse than the median of the other trials'
     at the same epoch, once a few trials have completed."""
@@ -210,236 +189,3 @@ def open_study(search: Search) -> optuna.Study:
 
 def count(study: optuna.Study, states: tuple[TrialState, ...]) -> int:
     return len(study.get_trials(deepcopy=False, states=states))
-
-
-class PruningCallback(Callback):
-    """Reports each epoch's score to the trial; when the pruner gives up on the trial, Lightning
-    stops after this epoch and the objective raises `optuna.TrialPruned`."""
-
-    def __init__(self, trial: optuna.Trial, metric: str, epochs: int) -> None:
-        self.trial, self.metric, self.epochs = trial, metric, epochs
-        self.pruned_after: int | None = None
-
-    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        epoch = trainer.current_epoch + 1
-        self.trial.report(float(trainer.callback_metrics[self.metric]), epoch)
-        if epoch < self.epochs and self.trial.should_prune():  # the last epoch ends it anyway
-            self.pruned_after = epoch
-            trainer.should_stop = True
-
-
-class TrialStopped(RuntimeError):
-    """A trial's training was stopped on request (SIGTERM) before it ended."""
-
-    def __init__(self, number: int, epochs: int) -> None:
-        super().__init__(f"trial {number} was stopped after {epochs} epochs")
-        self.number = number
-
-
-def run_trial(
-    search: Search, trial: optuna.Trial, started: Callable[[], None] | None = None
-) -> float:
-    """Train the trial's config as the run folder OUT/trial-NNNN; returns its best score.
-    `started` is called once the trial is under way in the study."""
-    run_dir = search.run_dir(trial.number)
-    trial.set_user_attr("run", run_dir.name)  # not the name a retry inherits from its original
-    if started is not None:
-        started()
-    values = search.space.suggest(trial)
-    trial.set_user_attr("config", values)
-    config = apply(search.base, {**values, "train.epochs": search.epochs, "name": run_dir.name})
-    pruning = PruningCallback(trial, search.metric, search.epochs)
-    try:
-        result = train(config, run_dir, progress=False, callbacks=[pruning])
-    except Diverged as error:  # a bad corner of the search space, not a broken search
-        raise optuna.TrialPruned(str(error)) from error
-    trial.set_user_attr("epochs", result["epochs"])
-    trial.set_user_attr("seconds", result["seconds"])
-    if result["status"] != "finished":
-        raise TrialStopped(trial.number, result["epochs"])
-    scores = result["history"][search.metric]
-    if pruning.pruned_after is not None:
-        RunFolder(run_dir).record_state("pruned", seconds=result["seconds"])
-        raise optuna.TrialPruned(
-            f"{search.metric} {scores[-1]:.4g} after epoch {pruning.pruned_after} is behind "
-            "the other trials'"
-        )
-    return search.best_score(scores)
-
-
-def _fail_unstarted(study: optuna.Study, search: Search) -> None:
-    """Fail running trials that never reached `run_trial` although they were created a grace
-    period ago: their worker died before their first heartbeat, so they would never go stale."""
-    grace = datetime.timedelta(seconds=2 * search.heartbeat_seconds)
-    now = datetime.datetime.now()
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        reached = trial.user_attrs.get("run") == search.run_dir(trial.number).name
-        if not reached and trial.datetime_start and now - trial.datetime_start > grace:
-            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
-
-
-def _next_step(study: optuna.Study, search: Search) -> str:
-    """start (a trial), wait (the last trials run elsewhere) or end (the study is complete)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ExperimentalWarning)
-        fail_stale_trials(study)  # a dead worker's trial fails and is queued to run again
-    _fail_unstarted(study, search)
-    finished = count(study, FINISHED)
-    if finished >= search.trials:
-        return "end"
-    return "wait" if finished + count(study, (TrialState.RUNNING,)) >= search.trials else "start"
-
-
-def work(search: Search, worker: int, workers: int) -> None:
-    """Run trials of the shared study in this process until it holds `search.trials` finished
-    ones; while the last ones run elsewhere, wait, in case their worker dies.
-
-    The workers of one machine take turns (a file lock) to count the trials and start one, so
-    together they start no more than the study needs.
-    """
-    torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) // workers))
-    study = open_study(search)
-    seed = worker_seed(search.base.train.seed, worker, len(study.get_trials(deepcopy=False)))
-    study.sampler = optuna.samplers.TPESampler(seed=seed)
-    with open(search.out / "start.lock", "a") as lock:
-        release = functools.partial(fcntl.flock, lock, fcntl.LOCK_UN)
-        objective = functools.partial(run_trial, search, started=release)
-        while True:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                step = _next_step(study, search)
-                if step == "start":
-                    study.optimize(objective, n_trials=1)
-            except TrialStopped as stopped:
-                log.info("%s; it will run again, and this worker ends", stopped)
-                RETRY(study, study.get_trials(deepcopy=False)[stopped.number])
-                return
-            finally:
-                release()
-            if step == "end":
-                return
-            if step == "wait":
-                time.sleep(POLL_SECONDS)
-
-
-def _gpu_environment(worker: int) -> dict[str, str]:
-    """One GPU per worker, in turn, on a machine with several."""
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    gpus = visible.split(",") if visible else [str(i) for i in range(torch.cuda.device_count())]
-    return {"CUDA_VISIBLE_DEVICES": gpus[worker % len(gpus)]} if len(gpus) > 1 else {}
-
-
-def _start_worker(worker: int, workers: int, search: Search) -> subprocess.Popen:
-    """Worker `worker` of `workers` as a new process; it reads the storage URL from
-    STORAGE_ENV, where no other user of the machine can see its password."""
-    storage = {STORAGE_ENV: search.storage} if search.storage else {}
-    return jobs.start(
-        "tune-worker",
-        {"search": search.to_job(), "worker": worker, "workers": workers},
-        search.out / f"worker-{worker}.log",
-        env={**_gpu_environment(worker), **storage},
-    )
-
-
-def _ending(code: int) -> str:
-    """How a worker process ended, from its exit status (negative: killed by that signal)."""
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"was killed by {name}"
-    return f"ended with exit code {code}"
-
-
-def _describe(trial: FrozenTrial, search: Search) -> str:
-    if trial.state == TrialState.FAIL:
-        return f"trial {trial.number} failed"
-    return (
-        f"trial {trial.number} {trial.state.name.lower()}: {search.metric} {trial.value:.4g}, "
-        f"epochs run: {trial.user_attrs.get('epochs', '?')}"
-    )
-
-
-def _supervise(study: optuna.Study, processes: list[subprocess.Popen], search: Search) -> list[str]:
-    """Wait for the workers, logging each trial as it ends and each worker that fails;
-    returns one line per failed worker."""
-    failures: list[str] = []
-    seen = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
-    running = dict(enumerate(processes))
-    while running:
-        time.sleep(POLL_SECONDS)
-        for trial in study.get_trials(deepcopy=False):
-            if trial.state.is_finished() and trial.number not in seen:
-                seen.add(trial.number)
-                log.info(
-                    "%s (%d of %d finished)",
-                    _describe(trial, search),
-                    count(study, FINISHED),
-                    search.trials,
-                )
-        for worker, process in list(running.items()):
-            code = process.poll()
-            if code is None:
-                continue
-            del running[worker]
-            if code != 0:
-                failure = f"worker {worker} (pid {process.pid}) {_ending(code)}"
-                log.warning("%s; its log: %s", failure, search.out / f"worker-{worker}.log")
-                failures.append(failure)
-    return failures
-
-
-@dataclass(frozen=True)
-class Tuned:
-    """What a search's run left: the study, and a line for each worker that failed."""
-
-    study: optuna.Study
-    failures: list[str]
-
-
-def _claim_folder(search: Search) -> None:
-    """The search folder is new, empty or a search's; it is created, and what interrupted
-    runs of it left (temporary files of its trials) is removed."""
-    outputs.own_folder(search.out, outputs.SEARCH, inputs=[search.base.data.prepared])
-    search.out.mkdir(parents=True, exist_ok=True)
-    atomic.remove_debris(search.out)
-    for run_dir in sorted(search.out.glob("trial-*")):
-        atomic.remove_debris(run_dir)
-
-
-def tune(search: Search, workers: int) -> Tuned:
-    """Run the search with `workers` worker processes (`jobs.tune_worker`) on this machine,
-    sharing the study; returns once they end, or once Ctrl-C or SIGTERM has stopped them
-    (the same command continues the study)."""
-    if workers < 1:
-        raise ConfigError(f"--workers ({workers}) must be at least 1")
-    read_meta(search.base.data.prepared)  # a missing dataset is reported once, here
-    _claim_folder(search)
-    study = open_study(search)
-    finished = count(study, FINISHED)
-    log.info(
-        "study %r: %d of %d trials finished; %d worker(s) on this machine, logs in %s",
-        search.study_name,
-        finished,
-        search.trials,
-        workers,
-        search.out,
-    )
-    if finished >= search.trials:
-        return Tuned(study, [])
-    processes = [_start_worker(worker, workers, search) for worker in range(workers)]
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    failures: list[str] = []
-    try:
-        failures = _supervise(study, processes, search)
-    except KeyboardInterrupt:
-        log.warning("stopping the workers; run the same command again to continue the study")
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            process.wait()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return Tuned(study, failures)
