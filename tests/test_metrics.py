@@ -13,17 +13,16 @@ from hypothesis import strategies as st
 from sacrebleu.metrics import BLEU, CHRF
 
 from conftest import shared_data
+from sign2text.bootstrap import bootstrap_interval, paired_bootstrap
 from sign2text.evaluation.scoring import read_pair
 from sign2text.metrics import (
     LABELS,
     METRICS,
-    bootstrap_interval,
     corpus_scores,
     has_repetition_loop,
     length_ratio,
     loop_share,
     normalize_for_wer,
-    paired_bootstrap,
 )
 
 # "Reference scores of metrics/" in shared/data/README.md (sacrebleu 2.6.0, jiwer 4.0.0,

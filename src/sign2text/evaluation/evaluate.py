@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from sign2text import atomic
+from sign2text.bootstrap import bootstrap_interval
 from sign2text.config import DecodeConfig
 from sign2text.data.ablation import AblatedInputs, derangement
 from sign2text.data.dataset import (
@@ -26,7 +27,8 @@ from sign2text.data.dataset import (
     collate_packed,
 )
 from sign2text.evaluation.sanity import best_constant_sentence, warnings_for
-from sign2text.metrics import bootstrap_interval, corpus_scores
+from sign2text.metrics import corpus_scores
+from sign2text.model.checkpoint import Loaded
 from sign2text.model.inference import Reader, infer
 from sign2text.run_folder import BEST, METRICS, PREDICTIONS, RunFolder
 
@@ -113,6 +115,27 @@ def _intervals(hypotheses: list[str], references: list[str]) -> dict[str, list[f
     return intervals
 
 
+def _model_figures(loaded: Loaded, options: DecodeConfig) -> dict[str, Any]:
+    """Which model and decoding produced the hypotheses."""
+    return {
+        "epoch": loaded.info.get("epoch"),
+        "parameters": loaded.info.get("parameters"),
+        "decoding": {
+            "beam_size": options.beam_size,
+            "length_penalty": options.length_penalty,
+            "no_repeat_ngram": options.no_repeat_ngram,
+        },
+    }
+
+
+def _perplexity(loaded: Loaded, decoded: Decoded) -> dict[str, Any]:
+    """The model's perplexity on the references, and the tokens it is counted in."""
+    return {
+        "perplexity": math.exp(decoded.nll / max(decoded.tokens, 1)),
+        "perplexity_tokenizer": f"{loaded.tokenizer.kind} ({len(loaded.tokenizer)} tokens)",
+    }
+
+
 def evaluate(
     run_dir: str | Path,
     split: str = "test",
@@ -157,16 +180,9 @@ def evaluate(
         "split": split,
         "clips": len(dataset),
         "checkpoint": str(run.checkpoint_file(checkpoint_name)),
-        "epoch": loaded.info.get("epoch"),
-        "parameters": loaded.info.get("parameters"),
-        "decoding": {
-            "beam_size": options.beam_size,
-            "length_penalty": options.length_penalty,
-            "no_repeat_ngram": options.no_repeat_ngram,
-        },
+        **_model_figures(loaded, options),
         **scores,
-        "perplexity": math.exp(decoded.nll / max(decoded.tokens, 1)),
-        "perplexity_tokenizer": f"{loaded.tokenizer.kind} ({len(loaded.tokenizer)} tokens)",
+        **_perplexity(loaded, decoded),
         "intervals_95": _intervals(decoded.hypotheses, references),
         "bootstrap_samples": BOOTSTRAP_SAMPLES,
         "ablations": ablations,

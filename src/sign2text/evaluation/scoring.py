@@ -17,14 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from sign2text.bootstrap import bootstrap_interval
 from sign2text.errors import InputError
-from sign2text.metrics import (
-    LABELS,
-    METRICS,
-    PERCENT_SCALE,
-    bootstrap_interval,
-    corpus_scores,
-)
+from sign2text.metrics import LABELS, METRICS, PERCENT_SCALE, corpus_scores
 
 PREDICTION = "prediction"
 GROUND_TRUTH = "ground-truth"

@@ -11,8 +11,9 @@ from typing import Any
 
 import yaml
 
+from sign2text.bootstrap import paired_bootstrap
 from sign2text.errors import InputError
-from sign2text.metrics import LABELS, paired_bootstrap
+from sign2text.metrics import LABELS
 from sign2text.run_folder import METRICS, PREDICTIONS, RunFolder
 
 SIGNIFICANCE_SAMPLES = 1000
