@@ -122,8 +122,13 @@ class Search:
     @classmethod
     def from_job(cls, job: dict[str, Any]) -> Search:
         """The search `to_job` described; its storage from STORAGE_ENV."""
-        values = {**job, "base": from_dict(job["base"]), "space": load_space(job["space"])}
-        return cls(**values, out=Path(job["out"]), storage=os.environ.get(STORAGE_ENV))
+        values = {
+            **job,
+            "base": from_dict(job["base"]),
+            "space": load_space(job["space"]),
+            "out": Path(job["out"]),
+        }
+        return cls(**values, storage=os.environ.get(STORAGE_ENV))
 
 
 def mask_password(url: str) -> str:
