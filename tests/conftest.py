@@ -44,20 +44,11 @@ def tiny_prepared(tiny_synth: Path) -> Path:
 
 
 def write_openpose_clip(folder: Path, keypoints) -> None:
-    """Write (T, 137, 3) keypoints as OpenPose JSON frame files in `folder`."""
-    import orjson
+    """Write (T, 137, 3) keypoints as OpenPose JSON frame files in `folder`, as synth does."""
+    from sign2text.data.synth.writer import openpose_frames
 
     folder.mkdir(parents=True, exist_ok=True)
-    for i, frame in enumerate(keypoints):
-        flat = frame.reshape(-1).tolist()
-        person = {
-            "person_id": [-1],
-            "pose_keypoints_2d": flat[:75],
-            "face_keypoints_2d": flat[75:285],
-            "hand_left_keypoints_2d": flat[285:348],
-            "hand_right_keypoints_2d": flat[348:],
-        }
-        data = orjson.dumps({"version": 1.3, "people": [person]})
+    for i, data in enumerate(openpose_frames(keypoints)):
         (folder / f"{folder.name}_{i:012d}_keypoints.json").write_bytes(data)
 
 
@@ -65,10 +56,10 @@ def make_how2sign_folder(root: Path, clips: dict[str, int], seed: int = 0) -> di
     """A small How2Sign-layout folder of random clips: {split: clip count} -> rows per split."""
     import numpy as np
 
+    from sign2text.data.synth.writer import CSV_HEADER
+
     rng = np.random.default_rng(seed)
-    header = (
-        "VIDEO_ID\tVIDEO_NAME\tSENTENCE_ID\tSENTENCE_NAME\tSTART_REALIGNED\tEND_REALIGNED\tSENTENCE"
-    )
+    header = "\t".join(CSV_HEADER)
     rows: dict[str, list] = {}
     for split, count in clips.items():
         lines = [header]
