@@ -44,11 +44,21 @@ def tiny_prepared(tiny_synth: Path) -> Path:
 
 
 def write_openpose_clip(folder: Path, keypoints) -> None:
-    """Write (T, 137, 3) keypoints as OpenPose JSON frame files in `folder`, as synth does."""
-    from sign2text.data.synth.writer import openpose_frames
+    """Write (T, 137, 3) keypoints as OpenPose JSON frame files in `folder`, at full precision
+    (synth's writer rounds as OpenPose does; these tests compare values exactly)."""
+    import orjson
 
     folder.mkdir(parents=True, exist_ok=True)
-    for i, data in enumerate(openpose_frames(keypoints)):
+    for i, frame in enumerate(keypoints):
+        flat = frame.reshape(-1).tolist()
+        person = {
+            "person_id": [-1],
+            "pose_keypoints_2d": flat[:75],
+            "face_keypoints_2d": flat[75:285],
+            "hand_left_keypoints_2d": flat[285:348],
+            "hand_right_keypoints_2d": flat[348:],
+        }
+        data = orjson.dumps({"version": 1.3, "people": [person]})
         (folder / f"{folder.name}_{i:012d}_keypoints.json").write_bytes(data)
 
 

@@ -14,6 +14,7 @@ from sign2text import config as configuration
 from sign2text import training
 from sign2text.data.dataset import collate
 from sign2text.runs import run_status
+from sign2text.training import module as module_code
 from sign2text.training.data import Data, load_data, train_loader
 from sign2text.training.module import TranslationModule
 from sign2text.training.recording import data_wait_advice
@@ -105,14 +106,14 @@ def test_length_sorted_parts_stay_in_budget_and_give_the_whole_batch_gradient(
 def test_out_of_memory_halves_micro_batches_and_keeps_the_batch(
     random_prepared: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    trimmed = training._trimmed  # makes each part of a training batch
+    trimmed = module_code._trimmed  # makes each part of a training batch
 
     def fits_four_clips(batch, rows, frames, words):  # as a GPU that holds four clips would
         if len(rows) > 4:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
         return trimmed(batch, rows, frames, words)
 
-    monkeypatch.setattr(training, "_trimmed", fits_four_clips)
+    monkeypatch.setattr(module_code, "_trimmed", fits_four_clips)
     result = training.train(
         _config(random_prepared, "train.epochs=2"), tmp_path / "run", progress=False
     )
