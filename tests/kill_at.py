@@ -45,7 +45,7 @@ def _counter(n: int) -> Callable[[], bool]:
 
 
 def kill_at_step(n: int) -> None:
-    from sign2text.training import TranslationModule  # only here: torch takes seconds to load
+    from sign2text.training.module import TranslationModule  # here: torch takes seconds to load
 
     due, original = _counter(n), TranslationModule.training_step
 
