@@ -1,0 +1,118 @@
+"""The common skeleton: every source maps onto it, sides and face points land where they should
+on real clips, and what a source lacks stays missing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import shared_data
+from sign2text.data.common import (
+    COCO_WHOLEBODY_133,
+    COMMON,
+    common_indices,
+    missing_points,
+    to_common,
+)
+from sign2text.data.layouts import OPENPOSE_137, PHOENIX_50
+from sign2text.data.readers.base import Clip
+from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
+from sign2text.data.readers.registry import read_clip
+
+BRIGHT = [f"face.F{i}" for i in (17, 18, 19, 20, 21)]
+BLEFT = [f"face.F{i}" for i in (22, 23, 24, 25, 26)]
+
+
+def _mean_x(clip: Clip, points: list[str]) -> float:
+    """Mean x over the frames where all `points` were found."""
+    index = [COMMON.index(p) for p in points]
+    seen = (clip.confidence[:, index] > 0).all(axis=1)
+    assert seen.any(), f"none of {points} found together"
+    return float(clip.coords[seen][:, index, 0].mean())
+
+
+def _mean_y(clip: Clip, point: str) -> float:
+    i = COMMON.index(point)
+    seen = clip.confidence[:, i] > 0
+    return float(clip.coords[seen, i, 1].mean())
+
+
+def _faces_the_camera(clip: Clip) -> None:
+    """A signer facing the camera: their right shoulder on the image's left."""
+    assert _mean_x(clip, ["body.RShoulder"]) < _mean_x(clip, ["body.LShoulder"])
+
+
+def _face_in_place(clip: Clip) -> None:
+    """Right brow left of the left brow in the image; brows above the mouth, mouth above chin."""
+    assert _mean_x(clip, BRIGHT) < _mean_x(clip, BLEFT)
+    assert _mean_x(clip, ["face.F36"]) < _mean_x(clip, ["face.F39"]) < _mean_x(clip, ["face.F42"])
+    assert _mean_x(clip, ["face.F48"]) < _mean_x(clip, ["face.F54"])  # mouth corners
+    assert _mean_y(clip, "face.F19") < _mean_y(clip, "face.F51") < _mean_y(clip, "face.F8")
+
+
+def test_the_common_skeleton_and_what_each_layout_lacks() -> None:
+    assert len(COMMON.points) == 14 + 2 * 21 + 21 == len(set(COMMON.points))
+    assert (common_indices(OPENPOSE_137) >= 0).all()  # OpenPose gives every common point
+    lacking = missing_points(PHOENIX_50)
+    assert "body.Neck" not in lacking and "hand_left.Pinky4" not in lacking
+    assert {"body.RHip", "body.LHip", "body.REye", "body.LEar"} <= set(lacking)
+    assert all(p.startswith(("body.", "face.")) for p in lacking)
+    assert missing_points(COCO_WHOLEBODY_133) == ["body.Neck"]  # COCO has no neck
+
+
+def test_coco_wholebody_points_land_on_their_common_names() -> None:
+    index = dict(zip(COMMON.points, common_indices(COCO_WHOLEBODY_133).tolist(), strict=True))
+    assert index["body.Nose"] == 0 and index["body.RShoulder"] == 6 and index["body.LWrist"] == 9
+    assert index["face.F8"] == 23 + 8  # body 17, feet 6, then the 68 face points
+    assert index["hand_left.Wrist"] == 91 and index["hand_right.Pinky4"] == 132
+
+
+def test_a_point_a_source_lacks_stays_missing() -> None:
+    frames = 3
+    coords = np.random.default_rng(0).uniform(1, 2, (frames, len(PHOENIX_50.points), 3))
+    clip = Clip(coords.astype(np.float32), np.ones((frames, 50), np.float32), 25.0, PHOENIX_50)
+    common = to_common(clip)
+    assert common.coords.shape == (frames, len(COMMON.points), 2)
+    for point in ("body.RHip", "face.F8"):
+        i = COMMON.index(point)
+        assert (common.confidence[:, i] == 0).all() and (common.coords[:, i] == 0).all()
+    i, j = COMMON.index("hand_right.Index4"), PHOENIX_50.index("hand_right.Index4")
+    np.testing.assert_array_equal(common.coords[:, i], clip.coords[:, j, :2])
+
+
+def test_how2sign_openpose_clips_map_with_sides_and_face_in_place() -> None:
+    for folder in sorted(shared_data("how2sign", "openpose_val").iterdir())[:3]:
+        common = to_common(read_clip(folder))
+        _faces_the_camera(common)
+        _face_in_place(common)
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        ("pose_samples", "mediapipe.pose"),  # reduced Holistic, 178 points
+        ("dgs", "test", "test_10_original.pose"),  # reduced Holistic, 178 points
+    ],
+)
+def test_mediapipe_pose_files_map_with_sides_and_face_in_place(relative: tuple[str, ...]) -> None:
+    common = to_common(read_clip(shared_data(*relative)))
+    assert missing_points(read_clip(shared_data(*relative)).layout)[0] == "body.Nose"
+    _faces_the_camera(common)
+    _face_in_place(common)
+
+
+def test_full_holistic_files_map_every_point_but_the_neck() -> None:
+    path = sorted(shared_data("isolated").rglob("*.pose"))[0]
+    clip = read_clip(path)
+    if not any(p.startswith("POSE_LANDMARKS.NOSE") for p in clip.layout.points):
+        pytest.skip(f"{path} is not a full Holistic file")
+    assert missing_points(clip.layout) == ["body.Neck"]
+    _face_in_place(to_common(clip))
+
+
+def test_phoenix_skeletons_map_their_body_and_hands() -> None:
+    skels = shared_data("phoenix14t", "skels_15") / "dev.skels"
+    common = to_common(read_phoenix_sequence(read_split(skels)[0].path))
+    found = {p for p, c in zip(COMMON.points, common.confidence.max(axis=0), strict=True) if c > 0}
+    assert {"body.Neck", "body.RShoulder", "hand_left.Wrist", "hand_right.Pinky4"} <= found
+    assert not any(p.startswith("face.") for p in found)
