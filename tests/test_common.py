@@ -3,21 +3,30 @@ on real clips, and what a source lacks stays missing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from conftest import shared_data
+from conftest import TINY_MODEL, shared_data
+from keypoint_files import pose_bytes
+from sign2text import config as configuration
 from sign2text.data.common import (
     COCO_WHOLEBODY_133,
     COMMON,
+    FACE,
+    MEDIAPIPE_BODY,
     common_indices,
     missing_points,
     to_common,
 )
-from sign2text.data.layouts import OPENPOSE_137, PHOENIX_50
+from sign2text.data.layouts import HAND_21, OPENPOSE_137, PHOENIX_50
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.data.readers.registry import read_clip
+from sign2text.evaluation.evaluate import evaluate
+from sign2text.training import train
+from sign2text.translate import translate
 
 BRIGHT = [f"face.F{i}" for i in (17, 18, 19, 20, 21)]
 BLEFT = [f"face.F{i}" for i in (22, 23, 24, 25, 26)]
@@ -51,13 +60,13 @@ def _face_in_place(clip: Clip) -> None:
 
 
 def test_the_common_skeleton_and_what_each_layout_lacks() -> None:
-    assert len(COMMON.points) == 14 + 2 * 21 + 21 == len(set(COMMON.points))
+    assert len(COMMON.points) == 13 + 2 * 21 + 21 == len(set(COMMON.points))
     assert (common_indices(OPENPOSE_137) >= 0).all()  # OpenPose gives every common point
     lacking = missing_points(PHOENIX_50)
-    assert "body.Neck" not in lacking and "hand_left.Pinky4" not in lacking
+    assert "body.Nose" not in lacking and "hand_left.Pinky4" not in lacking
     assert {"body.RHip", "body.LHip", "body.REye", "body.LEar"} <= set(lacking)
     assert all(p.startswith(("body.", "face.")) for p in lacking)
-    assert missing_points(COCO_WHOLEBODY_133) == ["body.Neck"]  # COCO has no neck
+    assert missing_points(COCO_WHOLEBODY_133) == []
 
 
 def test_coco_wholebody_points_land_on_their_common_names() -> None:
@@ -101,12 +110,12 @@ def test_mediapipe_pose_files_map_with_sides_and_face_in_place(relative: tuple[s
     _face_in_place(common)
 
 
-def test_full_holistic_files_map_every_point_but_the_neck() -> None:
+def test_full_holistic_files_map_every_point() -> None:
     path = sorted(shared_data("isolated").rglob("*.pose"))[0]
     clip = read_clip(path)
     if not any(p.startswith("POSE_LANDMARKS.NOSE") for p in clip.layout.points):
         pytest.skip(f"{path} is not a full Holistic file")
-    assert missing_points(clip.layout) == ["body.Neck"]
+    assert missing_points(clip.layout) == []
     _face_in_place(to_common(clip))
 
 
@@ -114,5 +123,48 @@ def test_phoenix_skeletons_map_their_body_and_hands() -> None:
     skels = shared_data("phoenix14t", "skels_15") / "dev.skels"
     common = to_common(read_phoenix_sequence(read_split(skels)[0].path))
     found = {p for p, c in zip(COMMON.points, common.confidence.max(axis=0), strict=True) if c > 0}
-    assert {"body.Neck", "body.RShoulder", "hand_left.Wrist", "hand_right.Pinky4"} <= found
+    assert {"body.Nose", "body.RShoulder", "hand_left.Wrist", "hand_right.Pinky4"} <= found
     assert not any(p.startswith("face.") for p in found)
+
+
+MEDIAPIPE_HAND = ("WRIST", "THUMB_CMC", "THUMB_MCP", "THUMB_IP", "THUMB_TIP",
+                  *(f"{finger}_{joint}" for finger in ("INDEX_FINGER", "MIDDLE_FINGER",
+                                                       "RING_FINGER", "PINKY")
+                    for joint in ("MCP", "PIP", "DIP", "TIP")))  # fmt: skip
+
+
+def _as_holistic(clip: Clip, path: Path) -> None:
+    """Write `clip` (OpenPose 137) as a MediaPipe Holistic `.pose` file of the points the two
+    share, the way MediaPipe names them, with a z that the common skeleton ignores."""
+    components = (
+        ("POSE_LANDMARKS", tuple(MEDIAPIPE_BODY.values())),
+        ("FACE_LANDMARKS", tuple(str(mesh) for _, mesh in FACE)),
+        ("LEFT_HAND_LANDMARKS", MEDIAPIPE_HAND),
+        ("RIGHT_HAND_LANDMARKS", MEDIAPIPE_HAND),
+    )
+    sources = [f"pose.{p}" for p in MEDIAPIPE_BODY]
+    sources += [f"face.F{ibug}" for ibug, _ in FACE]
+    sources += [f"{side}.{p}" for side in ("hand_left", "hand_right") for p in HAND_21]
+    index = [OPENPOSE_137.index(p) for p in sources]
+    z = np.random.default_rng(0).uniform(-1, 1, (clip.frames, len(index), 1))
+    data = np.concatenate([clip.coords[:, index], z], axis=-1)[:, None]  # (T, 1, K, 3)
+    path.write_bytes(pose_bytes(data, clip.confidence[:, None, index], components, clip.fps))
+
+
+def test_a_model_of_the_common_skeleton_reads_openpose_and_mediapipe_alike(
+    tiny_synth: Path, tiny_prepared: Path, tmp_path: Path
+) -> None:
+    settings = [f"data.prepared={tiny_prepared}", *TINY_MODEL, "data.points=common"]
+    settings += ["text.tokenizer=word", "text.vocab_size=500", "train.epochs=1"]
+    run = tmp_path / "run"
+    train(configuration.load(None, settings), run, progress=False)
+    folder = sorted((tiny_synth / "openpose").iterdir())[0]
+    openpose = read_clip(folder)
+    _as_holistic(openpose, tmp_path / "clip.pose")
+    holistic = read_clip(tmp_path / "clip.pose")
+    assert holistic.layout.name.startswith("holistic")
+    np.testing.assert_allclose(to_common(holistic).coords, to_common(openpose).coords, atol=1e-3)
+    np.testing.assert_array_equal(to_common(holistic).confidence, to_common(openpose).confidence)
+    sentences = translate([folder, tmp_path / "clip.pose"], run / "best_checkpoint.pt")
+    assert sentences[0][1] == sentences[1][1]
+    assert evaluate(run, "test", progress=False)["clips"] > 0  # evaluation maps its split too

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from sign2text.config import DecodeConfig
+from sign2text.data import common
 from sign2text.data.frames import model_frames
 from sign2text.data.layouts import Layout
 from sign2text.data.readers.base import Clip
@@ -29,16 +30,30 @@ def _check_layout(path: Path, clip: Clip, source: Layout) -> None:
         )
 
 
-def _read(path: Path, source: Layout, work: Path) -> Clip:
-    """The clip's keypoints; a video is first turned into keypoints."""
+def _read(path: Path, source: Layout, work: Path, any_layout: bool) -> Clip:
+    """The clip's keypoints; a video is first turned into keypoints. `any_layout`: a model of
+    the common skeleton takes every layout that maps onto it."""
     if clip_kind(path) == "video":
         from sign2text.data.video import extract_videos
 
         extract_videos([path], work)
         path = work / f"{path.stem}.pose"
     clip = read_clip(path, source)  # `source` names the points of arrays; others name their own
-    _check_layout(path, clip, source)
+    if not any_layout:
+        _check_layout(path, clip, source)
     return clip
+
+
+def _model_points(path: Path, clip: Clip, loaded: checkpoint.Loaded) -> np.ndarray:
+    """The clip's keypoints the model reads: its stored points, or the common skeleton's.
+    (T, K, C)"""
+    if loaded.config.data.points != common.POINTS:
+        return clip.stacked()[:, loaded.points]
+    try:
+        index = common.common_indices(clip.layout)
+    except ValueError as error:
+        raise InputError(path, str(error), "translate clips of a supported source") from error
+    return common.common_array(clip.stacked(), index)
 
 
 def translate(
@@ -56,10 +71,10 @@ def translate(
     results = []
     with tempfile.TemporaryDirectory() as work:
         for path in inputs:
-            read = _read(Path(path), loaded.source, Path(work))
-            clip = model_frames(  # (T, K, C)
-                read.stacked()[:, loaded.points], read.fps, config.data.fps, config.data.max_frames
-            )
+            on_common = config.data.points == common.POINTS
+            read = _read(Path(path), loaded.source, Path(work), any_layout=on_common)
+            points = _model_points(Path(path), read, loaded)  # (T, K, C)
+            clip = model_frames(points, read.fps, config.data.fps, config.data.max_frames)
             keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)  # (1,T,K,C)
             mask = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=target)  # (1, T)
             sentence = infer(reader, keypoints, mask, options).hypotheses[0]

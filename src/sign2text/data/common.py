@@ -26,9 +26,9 @@ import numpy as np
 from sign2text.data.layouts import BODY_25, HAND_21, Layout
 from sign2text.data.readers.base import Clip
 
-# The common body, in BODY_25's names.
-BODY = ("Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
-        "RHip", "LHip", "REye", "LEye", "REar", "LEar")  # fmt: skip
+# The common body, in BODY_25's names; not the neck, which MediaPipe and COCO do not give.
+BODY = ("Nose", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist", "RHip",
+        "LHip", "REye", "LEye", "REar", "LEar")  # fmt: skip
 # (iBUG-68 index, MediaPipe face-mesh index) of each common face point.
 FACE = (
     (17, 70), (18, 63), (19, 105), (20, 66), (21, 107),  # signer's right brow, outer to inner
@@ -38,6 +38,7 @@ FACE = (
     (8, 152),  # chin
 )  # fmt: skip
 
+POINTS = "common"  # the `data.points` setting that trains on the common skeleton
 COMMON = Layout(
     name="common",
     points=(
@@ -46,13 +47,13 @@ COMMON = Layout(
         *(f"hand_right.{p}" for p in HAND_21),
         *(f"face.F{ibug}" for ibug, _ in FACE),
     ),
-    centre=("body.RShoulder", "body.LShoulder"),  # every source has shoulders, not all a neck
+    centre=("body.RShoulder", "body.LShoulder"),  # every source has shoulders
     shoulders=("body.RShoulder", "body.LShoulder"),
     hands=("hand_left", "hand_right"),
 )
 
-# MediaPipe Pose and COCO names of the common body points (MediaPipe and COCO have no neck).
-_MEDIAPIPE_BODY = {
+# MediaPipe Pose and COCO names of the common body points.
+MEDIAPIPE_BODY = {
     "Nose": "NOSE", "RShoulder": "RIGHT_SHOULDER", "RElbow": "RIGHT_ELBOW",
     "RWrist": "RIGHT_WRIST", "LShoulder": "LEFT_SHOULDER", "LElbow": "LEFT_ELBOW",
     "LWrist": "LEFT_WRIST", "RHip": "RIGHT_HIP", "LHip": "LEFT_HIP", "REye": "RIGHT_EYE",
@@ -62,7 +63,7 @@ COCO_BODY_17 = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_
                 "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
                 "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
                 "right_ankle")  # fmt: skip
-_COCO_BODY = {common: mediapipe.lower() for common, mediapipe in _MEDIAPIPE_BODY.items()}
+_COCO_BODY = {common: mediapipe.lower() for common, mediapipe in MEDIAPIPE_BODY.items()}
 COCO_FEET_6 = ("left_big_toe", "left_small_toe", "left_heel", "right_big_toe",
                "right_small_toe", "right_heel")  # fmt: skip
 
@@ -93,7 +94,7 @@ def _openpose_names() -> dict[str, str]:
 
 def _holistic_names(layout: Layout) -> dict[str, str]:
     """Common point -> MediaPipe Holistic name (`COMPONENT.POINT`, as `.pose` headers give)."""
-    names = {f"body.{p}": f"POSE_LANDMARKS.{m}" for p, m in _MEDIAPIPE_BODY.items()}
+    names = {f"body.{p}": f"POSE_LANDMARKS.{m}" for p, m in MEDIAPIPE_BODY.items()}
     names |= {f"face.F{ibug}": f"FACE_LANDMARKS.{mesh}" for ibug, mesh in FACE}
     sides = (("hand_left", "LEFT_HAND_LANDMARKS"), ("hand_right", "RIGHT_HAND_LANDMARKS"))
     for side, component in sides:
@@ -138,13 +139,19 @@ def missing_points(layout: Layout) -> list[str]:
     return [p for p, i in zip(COMMON.points, common_indices(layout), strict=True) if i < 0]
 
 
+def common_array(stacked: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Keypoints with confidence last, (T, K, D + 1), on the common skeleton: x, y and
+    confidence of the points `index` (from `common_indices`) finds, zeros for the rest.
+    -> (T, P, 3)"""
+    found = index >= 0
+    out = np.zeros((stacked.shape[0], len(index), 3), np.float32)  # (T, P, 3)
+    out[:, found, :2] = stacked[:, index[found], :2]
+    out[:, found, 2] = stacked[:, index[found], -1]
+    return out
+
+
 def to_common(clip: Clip) -> Clip:
     """`clip` on the common skeleton: x, y of the points its layout gives, the rest missing
     (0 with confidence 0). (T, K, D) -> (T, P, 2)"""
-    index = common_indices(clip.layout)
-    found = index >= 0
-    coords = np.zeros((clip.frames, len(index), 2), np.float32)  # (T, P, 2)
-    confidence = np.zeros((clip.frames, len(index)), np.float32)  # (T, P)
-    coords[:, found] = clip.coords[:, index[found], :2]
-    confidence[:, found] = clip.confidence[:, index[found]]
-    return Clip(coords, confidence, clip.fps, COMMON)
+    common = common_array(clip.stacked(), common_indices(clip.layout))  # (T, P, 3)
+    return Clip(common[..., :2].copy(), common[..., 2].copy(), clip.fps, COMMON)

@@ -14,6 +14,7 @@ import torch.distributed as dist
 from torch.utils.data import Dataset, Sampler
 
 from sign2text import atomic
+from sign2text.data import common
 from sign2text.data.frames import model_frames, resampled_length
 from sign2text.data.layouts import SUBSETS, Layout
 from sign2text.errors import InputError
@@ -106,16 +107,19 @@ def _damaged(path: Path, error: Exception) -> InputError:
 
 
 def dataset_layout(meta: dict, points: str) -> tuple[Layout, list[int]]:
-    """The layout to feed the model and the positions of its points in the stored clips."""
+    """The layout to feed the model and the positions of its points in the stored clips (-1:
+    a common-skeleton point the stored layout lacks)."""
     full = Layout.from_dict(meta["layout"])
     if points == "all":
         return full, list(range(len(full.points)))
+    if points == common.POINTS:  # positions of -1: points this source lacks
+        return common.COMMON, common.common_indices(full).tolist()
     subsets = SUBSETS.get(full.name, {})
     if points not in subsets:
         raise InputError(
             full.name,
             f"no point subset {points!r}",
-            f"choose data.points from {['all', *subsets]}",
+            f"choose data.points from {['all', common.POINTS, *subsets]}",
         )
     subset = subsets[points]
     return subset, [full.index(p) for p in subset.points]
@@ -131,8 +135,9 @@ def load_tokenizer(folder: str | Path, kind: str, vocab_size: int) -> Tokenizer:
 
 
 class TranslationDataset(Dataset):
-    """(keypoints, token ids) pairs of one split: points selected, frames resampled to `fps`
-    (0 keeps the dataset's rate) and capped at `max_frames`."""
+    """(keypoints, token ids) pairs of one split: points selected (`on_common`: mapped onto the
+    common skeleton), frames resampled to `fps` (0 keeps the dataset's rate) and capped at
+    `max_frames`."""
 
     def __init__(
         self,
@@ -143,10 +148,12 @@ class TranslationDataset(Dataset):
         max_tokens: int,
         indices: Sequence[int] | None = None,
         fps: float = 0.0,
+        on_common: bool = False,
     ) -> None:
         self.split, self.points, self.max_frames = split, points, max_frames
         every_point = list(points) == list(range(split.frames.shape[1]))
         self._take = None if every_point else np.asarray(points)  # fancy indexing is slow
+        self._common = on_common  # x, y, confidence of `points`, -1 ones missing (common.py)
         self.source_fps, self.fps = float(split.meta["fps"]), fps
         self.indices = list(range(len(split))) if indices is None else list(indices)
         self.targets = [
@@ -163,7 +170,9 @@ class TranslationDataset(Dataset):
     def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
         clip = self.split.keypoints(self.indices[item])  # a view of the read-only memmap
         clip = model_frames(clip, self.source_fps, self.fps, self.max_frames)
-        if self._take is not None:
+        if self._common:
+            clip = common.common_array(clip, np.asarray(self.points))  # (T, P, 3)
+        elif self._take is not None:
             clip = np.take(clip, self._take, axis=1)
         elif not clip.flags.writeable:
             clip = clip.copy()

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from sign2text import atomic
 from sign2text.bootstrap import bootstrap_interval
 from sign2text.config import DecodeConfig
+from sign2text.data import common
 from sign2text.data.ablation import AblatedInputs, derangement
 from sign2text.data.dataset import (
     BucketBatchSampler,
@@ -161,6 +162,7 @@ def evaluate(
         config.data.max_frames,
         config.text.max_tokens,
         fps=config.data.fps,
+        on_common=config.data.points == common.POINTS,
     )
     references = [data.clips[i].sentence for i in dataset.indices]
     names = [data.clips[i].name for i in dataset.indices]

@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from sign2text.config import Config
+from sign2text.data import common
 from sign2text.data.dataset import (
     BucketBatchSampler,
     PreparedSplit,
@@ -54,9 +55,11 @@ def load_data(config: Config) -> Data:
         subset = sorted(rng.permutation(len(train_split))[:count].tolist())
     cap, words = config.data.max_frames, config.text.max_tokens
     fps = config.data.fps
-    train = TranslationDataset(train_split, tokenizer, points, cap, words, subset, fps)
-    val = TranslationDataset(val_split, tokenizer, points, cap, words, fps=fps)
-    features = input_size(len(points), int(meta["values"]), Anchors.of(layout), config.data)
+    on_common = config.data.points == common.POINTS
+    train = TranslationDataset(train_split, tokenizer, points, cap, words, subset, fps, on_common)
+    val = TranslationDataset(val_split, tokenizer, points, cap, words, fps=fps, on_common=on_common)
+    values = 3 if on_common else int(meta["values"])  # the common skeleton: x, y, confidence
+    features = input_size(len(points), values, Anchors.of(layout), config.data)
     return Data(tokenizer, Layout.from_dict(meta["layout"]), layout, points, features, train, val)
 
 
