@@ -168,3 +168,21 @@ def test_a_model_of_the_common_skeleton_reads_openpose_and_mediapipe_alike(
     sentences = translate([folder, tmp_path / "clip.pose"], run / "best_checkpoint.pt")
     assert sentences[0][1] == sentences[1][1]
     assert evaluate(run, "test", progress=False)["clips"] > 0  # evaluation maps its split too
+
+
+def test_a_model_of_openpose_points_reads_a_mediapipe_file_and_says_what_it_misses(
+    tiny_synth: Path, tiny_prepared: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = [f"data.prepared={tiny_prepared}", *TINY_MODEL, "train.epochs=1"]
+    settings += ["text.tokenizer=word", "text.vocab_size=500"]
+    run = tmp_path / "run"
+    train(configuration.load(None, settings), run, progress=False)
+    folder = sorted((tiny_synth / "openpose").iterdir())[0]
+    _as_holistic(read_clip(folder), tmp_path / "clip.pose")
+    with caplog.at_level("WARNING"):
+        [(_, sentence)] = translate([tmp_path / "clip.pose"], run / "best_checkpoint.pt")
+    note = " ".join(r.getMessage() for r in caplog.records)
+    # BODY_25 less the 13 common body points; the face less its 21 common landmarks
+    assert "61 of 137 points the model reads are not in this clip" in note
+    assert "pose 12 of 25" in note and "face 49 of 70" in note and "hand_left" not in note
+    assert isinstance(sentence, str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import torch
 
 from sign2text.config import DecodeConfig
 from sign2text.data import common
+from sign2text.data.features import Anchors, input_size
 from sign2text.data.frames import model_frames
 from sign2text.data.layouts import Layout
 from sign2text.data.readers.base import Clip
@@ -18,41 +20,81 @@ from sign2text.errors import InputError
 from sign2text.model import checkpoint
 from sign2text.model.inference import Reader, infer
 
+log = logging.getLogger(__name__)
 
-def _check_layout(path: Path, clip: Clip, source: Layout) -> None:
-    """Refuse a clip whose points are not the ones the model was trained on."""
-    if clip.layout.points != source.points:
+
+def _reads_2d(loaded: checkpoint.Loaded) -> bool:
+    """Whether the model was trained on x, y and confidence (2-D keypoints): the channels a
+    clip of another layout reaches it with."""
+    expected = input_size(len(loaded.points), 3, Anchors.of(loaded.layout), loaded.config.data)
+    return loaded.model.features == expected
+
+
+def _check_readable(path: Path, loaded: checkpoint.Loaded) -> None:
+    """Before anything is read or extracted: refuse a video when the model cannot read the
+    MediaPipe Holistic keypoints it becomes (they reach a model through the common skeleton)."""
+    if clip_kind(path) != "video" or loaded.config.data.points == common.POINTS:
+        return
+    if not (common.maps(loaded.layout) and _reads_2d(loaded)):
         raise InputError(
             path,
-            f"its keypoints are {clip.layout.name} ({len(clip.layout.points)} points), the "
-            f"model was trained on {source.name} ({len(source.points)} points)",
-            "translate clips of the layout the model was trained on",
+            f"a video gives MediaPipe Holistic keypoints, and this model reads "
+            f"{loaded.layout.name}, which they cannot be mapped onto",
+            "train on 2-D keypoints of OpenPose or MediaPipe, or with data.points: common",
         )
 
 
-def _read(path: Path, source: Layout, work: Path, any_layout: bool) -> Clip:
-    """The clip's keypoints; a video is first turned into keypoints. `any_layout`: a model of
-    the common skeleton takes every layout that maps onto it."""
-    if clip_kind(path) == "video":
-        from sign2text.data.video import extract_videos
+def _read(path: Path, source: Layout, work: Path) -> Clip:
+    """The clip's keypoints; a video is first turned into keypoints (errors still name it)."""
+    if clip_kind(path) != "video":
+        return read_clip(path, source)  # `source` names the points of arrays
+    from sign2text.data.video import extract_videos
 
-        extract_videos([path], work)
-        path = work / f"{path.stem}.pose"
-    clip = read_clip(path, source)  # `source` names the points of arrays; others name their own
-    if not any_layout:
-        _check_layout(path, clip, source)
+    extract_videos([path], work)
+    try:
+        clip = read_clip(work / f"{path.stem}.pose")
+    except InputError as error:
+        raise InputError(path, f"its extracted keypoints: {error.problem}", error.fix) from error
     return clip
 
 
+def _missing_note(path: Path, model: Layout, index: np.ndarray) -> str:
+    """What the model will miss of a clip of another layout, part by part."""
+    parts: dict[str, list[int]] = {}
+    for point, i in zip(model.points, index.tolist(), strict=True):
+        counts = parts.setdefault(point.split(".", 1)[0], [0, 0])
+        counts[0] += i < 0
+        counts[1] += 1
+    missing = ", ".join(f"{part} {m} of {n}" for part, (m, n) in parts.items() if m)
+    return (
+        f"{path}: {int((index < 0).sum())} of {len(index)} points the model reads are not in "
+        f"this clip's keypoints ({missing}); the model sees them as undetected, which it met "
+        "in training only as detector misses, so expect a worse translation (train with "
+        "data.points: common to read every source alike)"
+    )
+
+
 def _model_points(path: Path, clip: Clip, loaded: checkpoint.Loaded) -> np.ndarray:
-    """The clip's keypoints the model reads: its stored points, or the common skeleton's.
+    """The clip's keypoints the model reads: its own layout's points; those of another layout
+    through the common skeleton (missing ones undetected); or the common skeleton's.
     (T, K, C)"""
-    if loaded.config.data.points != common.POINTS:
+    on_common = loaded.config.data.points == common.POINTS
+    if not on_common and clip.layout.points == loaded.source.points:
         return clip.stacked()[:, loaded.points]
-    try:
-        index = common.common_indices(clip.layout)
-    except ValueError as error:
-        raise InputError(path, str(error), "translate clips of a supported source") from error
+    fix = "translate clips of the layout the model was trained on, or of a supported source"
+    if not common.maps(clip.layout):
+        raise InputError(path, f"its keypoints ({clip.layout.name}) have no common map", fix)
+    if on_common:
+        return common.common_array(clip.stacked(), common.common_indices(clip.layout))
+    if not (common.maps(loaded.layout) and _reads_2d(loaded)):
+        raise InputError(
+            path,
+            f"its keypoints are {clip.layout.name} ({len(clip.layout.points)} points), the model "
+            f"was trained on {loaded.layout.name} ({len(loaded.layout.points)} points)",
+            fix,
+        )
+    index = common.translation_indices(loaded.layout, clip.layout)
+    log.warning("%s", _missing_note(path, loaded.layout, index))
     return common.common_array(clip.stacked(), index)
 
 
@@ -68,11 +110,13 @@ def translate(
     loaded = checkpoint.load(checkpoint_path, target)
     config, reader = loaded.config, Reader.of(loaded)
     options = options or config.decode
+    for path in inputs:  # before any extraction: each input exists and the model can read it
+        clip_kind(Path(path))
+        _check_readable(Path(path), loaded)
     results = []
     with tempfile.TemporaryDirectory() as work:
         for path in inputs:
-            on_common = config.data.points == common.POINTS
-            read = _read(Path(path), loaded.source, Path(work), any_layout=on_common)
+            read = _read(Path(path), loaded.source, Path(work))
             points = _model_points(Path(path), read, loaded)  # (T, K, C)
             clip = model_frames(points, read.fps, config.data.fps, config.data.max_frames)
             keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)  # (1,T,K,C)

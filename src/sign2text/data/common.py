@@ -134,15 +134,33 @@ def common_indices(layout: Layout) -> np.ndarray:
     return np.array([position.get(names.get(p, ""), -1) for p in COMMON.points], np.int64)
 
 
+def maps(layout: Layout) -> bool:
+    """Whether `layout` has a map onto the common skeleton."""
+    try:
+        _source_names(layout)
+    except ValueError:
+        return False
+    return True
+
+
+def translation_indices(target: Layout, source: Layout) -> np.ndarray:
+    """For each point of `target`, its position in `source` through the common skeleton, or -1
+    where it has no common name or `source` lacks it: how a model trained on one full layout
+    reads clips of another. (K,)"""
+    common_of = {name: point for point, name in _source_names(target).items()}
+    in_source = dict(zip(COMMON.points, common_indices(source).tolist(), strict=True))
+    return np.array([in_source.get(common_of.get(p, ""), -1) for p in target.points], np.int64)
+
+
 def missing_points(layout: Layout) -> list[str]:
     """The common points `layout` cannot give."""
     return [p for p, i in zip(COMMON.points, common_indices(layout), strict=True) if i < 0]
 
 
 def common_array(stacked: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Keypoints with confidence last, (T, K, D + 1), on the common skeleton: x, y and
-    confidence of the points `index` (from `common_indices`) finds, zeros for the rest.
-    -> (T, P, 3)"""
+    """Keypoints with confidence last, (T, K, D + 1), gathered at `index` (from
+    `common_indices` or `translation_indices`): x, y and confidence of the points found, zeros
+    for the rest. -> (T, P, 3)"""
     found = index >= 0
     out = np.zeros((stacked.shape[0], len(index), 3), np.float32)  # (T, P, 3)
     out[:, found, :2] = stacked[:, index[found], :2]

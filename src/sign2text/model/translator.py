@@ -115,6 +115,11 @@ class Translator(nn.Module):
         with torch.no_grad():
             self.embed.weight[PAD].zero_()
 
+    @property
+    def features(self) -> int:
+        """Model input features per frame."""
+        return self.keypoints.project[0].in_features
+
     @classmethod
     def build(cls, config: Config, features: int, vocab_size: int) -> Translator:
         """The translator `config` describes, its position tables as long as its data needs."""
