@@ -24,6 +24,7 @@ from sign2text.data.layouts import HAND_21, OPENPOSE_137, PHOENIX_50
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.data.readers.registry import read_clip
+from sign2text.errors import InputError
 from sign2text.evaluation.evaluate import evaluate
 from sign2text.training import train
 from sign2text.translate import translate
@@ -186,3 +187,8 @@ def test_a_model_of_openpose_points_reads_a_mediapipe_file_and_says_what_it_miss
     assert "61 of 137 points the model reads are not in this clip" in note
     assert "pose 12 of 25" in note and "face 49 of 70" in note and "hand_left" not in note
     assert isinstance(sentence, str)
+    unknown = tmp_path / "unknown.pose"  # a skeleton with no map: refused, naming the file
+    data = np.ones((4, 1, 3, 3), np.float32)
+    unknown.write_bytes(pose_bytes(data, np.ones((4, 1, 3)), (("BODY", ("A", "B", "C")),)))
+    with pytest.raises(InputError, match="unknown.pose: its keypoints .* have no common map"):
+        translate([unknown], run / "best_checkpoint.pt")
