@@ -24,6 +24,7 @@ from sign2text.data.layouts import HAND_21, OPENPOSE_137, PHOENIX_50
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.data.readers.registry import read_clip
+from sign2text.data.video import extract_videos
 from sign2text.errors import InputError
 from sign2text.evaluation.evaluate import evaluate
 from sign2text.training import train
@@ -171,17 +172,23 @@ def test_a_model_of_the_common_skeleton_reads_openpose_and_mediapipe_alike(
     assert evaluate(run, "test", progress=False)["clips"] > 0  # evaluation maps its split too
 
 
-def test_a_model_of_openpose_points_reads_a_mediapipe_file_and_says_what_it_misses(
-    tiny_synth: Path, tiny_prepared: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture(scope="module")
+def openpose_run(tiny_prepared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model trained one epoch on the synthetic OpenPose clips, all 137 points."""
     settings = [f"data.prepared={tiny_prepared}", *TINY_MODEL, "train.epochs=1"]
     settings += ["text.tokenizer=word", "text.vocab_size=500"]
-    run = tmp_path / "run"
+    run = tmp_path_factory.mktemp("openpose") / "run"
     train(configuration.load(None, settings), run, progress=False)
+    return run
+
+
+def test_a_model_of_openpose_points_reads_a_mediapipe_file_and_says_what_it_misses(
+    tiny_synth: Path, openpose_run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = sorted((tiny_synth / "openpose").iterdir())[0]
     _as_holistic(read_clip(folder), tmp_path / "clip.pose")
     with caplog.at_level("WARNING"):
-        [(_, sentence)] = translate([tmp_path / "clip.pose"], run / "best_checkpoint.pt")
+        [(_, sentence)] = translate([tmp_path / "clip.pose"], openpose_run / "best_checkpoint.pt")
     note = " ".join(r.getMessage() for r in caplog.records)
     # BODY_25 less the 13 common body points; the face less its 21 common landmarks
     assert "61 of 137 points the model reads are not in this clip" in note
@@ -191,4 +198,17 @@ def test_a_model_of_openpose_points_reads_a_mediapipe_file_and_says_what_it_miss
     data = np.ones((4, 1, 3, 3), np.float32)
     unknown.write_bytes(pose_bytes(data, np.ones((4, 1, 3)), (("BODY", ("A", "B", "C")),)))
     with pytest.raises(InputError, match="unknown.pose: its keypoints .* have no common map"):
-        translate([unknown], run / "best_checkpoint.pt")
+        translate([unknown], openpose_run / "best_checkpoint.pt")
+
+
+def test_extract_then_translate_a_real_video_with_an_openpose_model(
+    openpose_run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pytest.importorskip("mediapipe", reason="the video extra is absent: make install-video")
+    video = shared_data("pose_samples", "test_video.mp4")
+    extract_videos([video], tmp_path)
+    checkpoint = openpose_run / "best_checkpoint.pt"
+    with caplog.at_level("WARNING"):
+        results = translate([video, tmp_path / "test_video.pose"], checkpoint)
+    assert results[0][0] == str(video) and results[0][1] == results[1][1]
+    assert f"{video}: 61 of 137 points the model reads" in caplog.text
