@@ -12,7 +12,6 @@ from conftest import TINY_MODEL, shared_data
 from keypoint_files import pose_bytes
 from sign2text import config as configuration
 from sign2text.data.common import (
-    COCO_WHOLEBODY_133,
     COMMON,
     FACE,
     MEDIAPIPE_BODY,
@@ -20,7 +19,13 @@ from sign2text.data.common import (
     missing_points,
     to_common,
 )
-from sign2text.data.layouts import HAND_21, OPENPOSE_137, PHOENIX_50
+from sign2text.data.layouts import (
+    COCO_WHOLEBODY_133,
+    HAND_21,
+    LAYOUTS,
+    OPENPOSE_137,
+    PHOENIX_50,
+)
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.data.readers.registry import read_clip
@@ -76,6 +81,16 @@ def test_coco_wholebody_points_land_on_their_common_names() -> None:
     assert index["body.Nose"] == 0 and index["body.RShoulder"] == 6 and index["body.LWrist"] == 9
     assert index["face.F8"] == 23 + 8  # body 17, feet 6, then the 68 face points
     assert index["hand_left.Wrist"] == 91 and index["hand_right.Pinky4"] == 132
+
+
+def test_a_coco_wholebody_array_file_named_by_its_layout_maps(tmp_path: Path) -> None:
+    values = np.random.default_rng(1).uniform(0.1, 1, (5, 133, 3)).astype(np.float32)
+    np.save(tmp_path / "clip.npy", values)
+    common = to_common(read_clip(tmp_path / "clip.npy", LAYOUTS["coco_wholebody133"]))
+    np.testing.assert_array_equal(
+        common.coords[:, COMMON.index("body.RShoulder")], values[:, 6, :2]
+    )
+    np.testing.assert_array_equal(common.confidence[:, COMMON.index("face.F8")], values[:, 31, 2])
 
 
 def test_a_point_a_source_lacks_stays_missing() -> None:

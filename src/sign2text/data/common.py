@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from sign2text.data.layouts import BODY_25, HAND_21, Layout
+from sign2text.data.layouts import BODY_25, COCO_WHOLEBODY_133, HAND_21, Layout
 from sign2text.data.readers.base import Clip
 
 # The common body, in BODY_25's names; not the neck, which MediaPipe and COCO do not give.
@@ -59,29 +59,7 @@ MEDIAPIPE_BODY = {
     "LWrist": "LEFT_WRIST", "RHip": "RIGHT_HIP", "LHip": "LEFT_HIP", "REye": "RIGHT_EYE",
     "LEye": "LEFT_EYE", "REar": "RIGHT_EAR", "LEar": "LEFT_EAR",
 }  # fmt: skip
-COCO_BODY_17 = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
-                "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
-                "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
-                "right_ankle")  # fmt: skip
 _COCO_BODY = {common: mediapipe.lower() for common, mediapipe in MEDIAPIPE_BODY.items()}
-COCO_FEET_6 = ("left_big_toe", "left_small_toe", "left_heel", "right_big_toe",
-               "right_small_toe", "right_heel")  # fmt: skip
-
-# COCO-WholeBody's 133 points as RTMPose/MMPose write them: body 17, feet 6, face 68 (iBUG
-# order), left hand 21, right hand 21.
-COCO_WHOLEBODY_133 = Layout(
-    name="coco_wholebody133",
-    points=(
-        *(f"body.{p}" for p in COCO_BODY_17),
-        *(f"foot.{p}" for p in COCO_FEET_6),
-        *(f"face.F{i}" for i in range(68)),
-        *(f"hand_left.{p}" for p in HAND_21),
-        *(f"hand_right.{p}" for p in HAND_21),
-    ),
-    centre=("body.right_shoulder", "body.left_shoulder"),
-    shoulders=("body.right_shoulder", "body.left_shoulder"),
-    hands=("hand_left", "hand_right"),
-)
 
 
 def _openpose_names() -> dict[str, str]:

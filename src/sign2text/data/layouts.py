@@ -110,9 +110,34 @@ PHOENIX_50 = OPENPOSE_137.subset(
     + tuple(f"hand_right.{p}" for p in HAND_21),
 )
 
+COCO_BODY_17 = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
+                "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+                "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+                "right_ankle")  # fmt: skip
+COCO_FEET_6 = ("left_big_toe", "left_small_toe", "left_heel", "right_big_toe",
+               "right_small_toe", "right_heel")  # fmt: skip
+
+# COCO-WholeBody's 133 points as RTMPose/MMPose write them: body 17, feet 6, face 68 (iBUG
+# order), left hand 21, right hand 21.
+COCO_WHOLEBODY_133 = Layout(
+    name="coco_wholebody133",
+    points=(
+        *(f"body.{p}" for p in COCO_BODY_17),
+        *(f"foot.{p}" for p in COCO_FEET_6),
+        *(f"face.F{i}" for i in range(68)),
+        *(f"hand_left.{p}" for p in HAND_21),
+        *(f"hand_right.{p}" for p in HAND_21),
+    ),
+    centre=("body.right_shoulder", "body.left_shoulder"),
+    shoulders=("body.right_shoulder", "body.left_shoulder"),
+    hands=("hand_left", "hand_right"),
+)
+
+
 # Layouts a manifest or the command line can name for files that carry no point names.
 LAYOUTS: dict[str, Layout] = {
-    layout.name: layout for layout in (OPENPOSE_137, OPENPOSE_UPPER_85, PHOENIX_50)
+    layout.name: layout
+    for layout in (OPENPOSE_137, OPENPOSE_UPPER_85, PHOENIX_50, COCO_WHOLEBODY_133)
 }
 
 
