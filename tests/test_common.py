@@ -3,6 +3,7 @@ on real clips, and what a source lacks stays missing."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from conftest import TINY_MODEL, shared_data
 from keypoint_files import pose_bytes
 from sign2text import config as configuration
+from sign2text.cli import main
 from sign2text.data.common import (
     COMMON,
     FACE,
@@ -19,6 +21,7 @@ from sign2text.data.common import (
     missing_points,
     to_common,
 )
+from sign2text.data.dataset import PreparedSplit
 from sign2text.data.layouts import (
     COCO_WHOLEBODY_133,
     HAND_21,
@@ -26,6 +29,7 @@ from sign2text.data.layouts import (
     OPENPOSE_137,
     PHOENIX_50,
 )
+from sign2text.data.prepare import prepare_manifest
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.data.readers.registry import read_clip
@@ -227,3 +231,36 @@ def test_extract_then_translate_a_real_video_with_an_openpose_model(
         results = translate([video, tmp_path / "test_video.pose"], checkpoint)
     assert results[0][0] == str(video) and results[0][1] == results[1][1]
     assert f"{video}: 61 of 137 points the model reads" in caplog.text
+
+
+def test_an_openpose_and_a_mediapipe_dataset_train_together_on_the_common_skeleton(
+    tiny_synth: Path, tiny_prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a second dataset: some of the same clips as MediaPipe Holistic .pose files, 25 fps
+    table = (tiny_synth / "how2sign_realigned_train.csv").read_text().splitlines()[1:9]
+    lines = ["path,sentence,split"]
+    for k, row in enumerate(table):
+        name, sentence = row.split("\t")[3], row.split("\t")[6]
+        _as_holistic(read_clip(tiny_synth / "openpose" / name), tmp_path / f"{name}.pose")
+        split = "train" if k < 6 else "val"
+        lines.append(f'{name}.pose,"{sentence}",{split}')
+    (tmp_path / "clips.csv").write_text("\n".join(lines) + "\n")
+    holistic = tmp_path / "holistic"
+    prepare_manifest(tmp_path / "clips.csv", holistic, fps=25.0, progress=False)
+    out = tmp_path / "both"
+    argv = ["prepare", "combine", str(tiny_prepared), str(holistic), "--out", str(out)]
+    assert main(argv) == 0
+    assert f"from {holistic.name}: train 6, val 2" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert report["sources"][tiny_prepared.name]["train"] == report["splits"]["train"]["clips"] - 6
+    meta = json.loads((out / "meta.json").read_text())
+    assert (meta["layout"]["name"], meta["values"], meta["fps"]) == ("common", 3, 24.0)
+    first = PreparedSplit(out, "train")
+    mapped = next(i for i, c in enumerate(first.clips) if c.source == holistic.name)
+    name = first.clips[mapped].name.removesuffix(".pose")
+    original = to_common(read_clip(tiny_synth / "openpose" / name))
+    # resampled from 25 back to 24 fps: the first frame is the original's
+    np.testing.assert_allclose(first.keypoints(mapped)[0, :, :2], original.coords[0], atol=1e-3)
+    settings = [f"data.prepared={out}", *TINY_MODEL, "train.epochs=1", "text.tokenizer=word"]
+    result = train(configuration.load(None, settings), tmp_path / "run", progress=False)
+    assert result["status"] == "finished"

@@ -119,6 +119,27 @@ def cmd_prepare_manifest(args: argparse.Namespace) -> None:
     _prepare_files(args, prepare_into)
 
 
+def cmd_prepare_combine(args: argparse.Namespace) -> None:
+    from sign2text import config as configuration
+    from sign2text.data.prepare import combine
+    from sign2text.presets import resolve
+
+    text = configuration.load(resolve(args.config) if args.config else None).text
+    report = combine(
+        args.sources,
+        args.out,
+        tokenizer=text.tokenizer,
+        vocab_size=text.vocab_size,
+        overwrite=args.overwrite,
+    )
+    for split, counts in report["splits"].items():
+        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
+    for source, counts in report["sources"].items():
+        shown = ", ".join(f"{split} {n:,}" for split, n in counts.items())
+        print(f"  from {source}: {shown}")
+    print(f"combined dataset on the common skeleton: {args.out}  (train with data.points: all)")
+
+
 def _training_config(args: argparse.Namespace) -> tuple[Config, Path]:
     """The config a `train` command runs and its run folder (checked that it may write)."""
     from sign2text import config as configuration

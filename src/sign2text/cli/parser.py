@@ -12,6 +12,7 @@ from sign2text.cli.commands import (
     cmd_extract,
     cmd_plot,
     cmd_prepare,
+    cmd_prepare_combine,
     cmd_prepare_manifest,
     cmd_prepare_phoenix,
     cmd_prepare_pose,
@@ -90,6 +91,12 @@ def _add_prepare(commands: Commands) -> None:
     f.add_argument("--fps", type=float, default=None, help="frame rate (default: the files')")
     _add_prepare_options(f, "the manifest's folder/prepared")
     f.set_defaults(func=cmd_prepare_manifest)
+    f = formats.add_parser("combine", help="prepared datasets as one, on the common skeleton")
+    f.add_argument("sources", nargs="+", help="two or more prepared dataset folders")
+    f.add_argument("--out", required=True, help="the combined prepared dataset folder")
+    f.add_argument("--config", help="config whose text section picks the tokenizer")
+    f.add_argument("--overwrite", action="store_true", help="replace an earlier combined dataset")
+    f.set_defaults(func=cmd_prepare_combine)
 
 
 def _add_train(commands: Commands) -> None:

@@ -38,6 +38,7 @@ class ClipEntry:
     frames: int
     sentence: str
     signer: str
+    source: str = ""  # the dataset it came from, in a combined dataset
 
 
 class PreparedSplit:

@@ -36,7 +36,7 @@ def _repair_sentences(
     return fixed, changes
 
 
-def _write_tokenizer(out: Path, dest: Path, tokenizer: str, vocab_size: int) -> None:
+def write_tokenizer(out: Path, dest: Path, tokenizer: str, vocab_size: int) -> None:
     """Train the tokenizer on the train split's sentences and save it beside them."""
     train = dest / "train.jsonl"
     lines = train.read_text(encoding="utf-8").splitlines() if train.exists() else []
@@ -121,7 +121,7 @@ def prepare(
         with atomic.atomic_dir(out, replace=overwrite) as dest:
             summary = assemble(work, dest, stems)
             check_points(out, summary, plan.layout)
-            _write_tokenizer(out, dest, tokenizer, vocab_size)
+            write_tokenizer(out, dest, tokenizer, vocab_size)
             report = _report(plan, summary, repaired)
             atomic.write_json(dest / "report.json", report)
             atomic.write_json(dest / "meta.json", _meta(plan, summary))
