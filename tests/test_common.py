@@ -15,8 +15,6 @@ from sign2text import config as configuration
 from sign2text.cli import main
 from sign2text.data.common import (
     COMMON,
-    FACE,
-    MEDIAPIPE_BODY,
     common_indices,
     missing_points,
     to_common,
@@ -24,7 +22,6 @@ from sign2text.data.common import (
 from sign2text.data.dataset import PreparedSplit
 from sign2text.data.layouts import (
     COCO_WHOLEBODY_133,
-    HAND_21,
     LAYOUTS,
     OPENPOSE_137,
     PHOENIX_50,
@@ -33,6 +30,7 @@ from sign2text.data.prepare import prepare_manifest
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.data.readers.registry import read_clip
+from sign2text.data.synth.holistic import write_holistic
 from sign2text.data.video import extract_videos
 from sign2text.errors import InputError
 from sign2text.evaluation.evaluate import evaluate
@@ -148,28 +146,9 @@ def test_phoenix_skeletons_map_their_body_and_hands() -> None:
     assert not any(p.startswith("face.") for p in found)
 
 
-MEDIAPIPE_HAND = ("WRIST", "THUMB_CMC", "THUMB_MCP", "THUMB_IP", "THUMB_TIP",
-                  *(f"{finger}_{joint}" for finger in ("INDEX_FINGER", "MIDDLE_FINGER",
-                                                       "RING_FINGER", "PINKY")
-                    for joint in ("MCP", "PIP", "DIP", "TIP")))  # fmt: skip
-
-
 def _as_holistic(clip: Clip, path: Path) -> None:
-    """Write `clip` (OpenPose 137) as a MediaPipe Holistic `.pose` file of the points the two
-    share, the way MediaPipe names them, with a z that the common skeleton ignores."""
-    components = (
-        ("POSE_LANDMARKS", tuple(MEDIAPIPE_BODY.values())),
-        ("FACE_LANDMARKS", tuple(str(mesh) for _, mesh in FACE)),
-        ("LEFT_HAND_LANDMARKS", MEDIAPIPE_HAND),
-        ("RIGHT_HAND_LANDMARKS", MEDIAPIPE_HAND),
-    )
-    sources = [f"pose.{p}" for p in MEDIAPIPE_BODY]
-    sources += [f"face.F{ibug}" for ibug, _ in FACE]
-    sources += [f"{side}.{p}" for side in ("hand_left", "hand_right") for p in HAND_21]
-    index = [OPENPOSE_137.index(p) for p in sources]
-    z = np.random.default_rng(0).uniform(-1, 1, (clip.frames, len(index), 1))
-    data = np.concatenate([clip.coords[:, index], z], axis=-1)[:, None]  # (T, 1, K, 3)
-    path.write_bytes(pose_bytes(data, clip.confidence[:, None, index], components, clip.fps))
+    """`clip` (OpenPose 137) as synth writes it for MediaPipe Holistic."""
+    write_holistic(clip.stacked(), clip.fps, path)
 
 
 def test_a_model_of_the_common_skeleton_reads_openpose_and_mediapipe_alike(
@@ -264,3 +243,18 @@ def test_an_openpose_and_a_mediapipe_dataset_train_together_on_the_common_skelet
     settings = [f"data.prepared={out}", *TINY_MODEL, "train.epochs=1", "text.tokenizer=word"]
     result = train(configuration.load(None, settings), tmp_path / "run", progress=False)
     assert result["status"] == "finished"
+
+
+def test_synth_writes_a_clip_as_mediapipe_holistic_would(tiny_synth: Path, tmp_path: Path) -> None:
+    clip = read_clip(sorted((tiny_synth / "openpose").iterdir())[0])
+    write_holistic(clip.stacked(), clip.fps, tmp_path / "clip.pose")
+    back = read_clip(tmp_path / "clip.pose")
+    assert (back.layout.name, back.frames, back.fps) == ("holistic543", clip.frames, clip.fps)
+    nose, knee = (back.layout.index(f"POSE_LANDMARKS.{p}") for p in ("NOSE", "LEFT_KNEE"))
+    source = clip.coords[:, OPENPOSE_137.index("pose.Nose")]
+    np.testing.assert_allclose(back.coords[:, nose, :2], source, atol=1e-3)
+    assert (back.confidence[:, knee] == 0).all()  # not on the common skeleton: not invented
+    mesh = back.layout.index("FACE_LANDMARKS.152")  # the chin, iBUG point 8
+    np.testing.assert_allclose(
+        back.coords[:, mesh, :2], clip.coords[:, OPENPOSE_137.index("face.F8")], atol=1e-3
+    )
