@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from sign2text.config import Config
+from sign2text.config import Config, TextConfig
 from sign2text.errors import InputError
 
 
@@ -58,12 +58,22 @@ def cmd_prepare(args: argparse.Namespace) -> None:
     _prepare_files(args, functools.partial(prepare_how2sign, args.root))
 
 
-def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) -> None:
-    """Shared by every `prepare` sub-command: tokenizer options in, report out."""
+def _text_settings(args: argparse.Namespace) -> TextConfig:
+    """The text section of `--config` (the defaults without one): it picks the tokenizer."""
     from sign2text import config as configuration
     from sign2text.presets import resolve
 
-    text = configuration.load(resolve(args.config) if args.config else None).text
+    return configuration.load(resolve(args.config) if args.config else None).text
+
+
+def _print_splits(report: dict) -> None:
+    for split, counts in report["splits"].items():
+        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
+
+
+def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) -> None:
+    """Shared by every `prepare` sub-command: tokenizer options in, report out."""
+    text = _text_settings(args)
     source = Path(args.source)
     folder = source if source.is_dir() else source.parent
     out = Path(args.out) if args.out else folder / "prepared"
@@ -76,8 +86,7 @@ def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) 
         repair_text=not args.keep_text,
         overwrite=args.overwrite,
     )
-    for split, counts in report["splits"].items():
-        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
+    _print_splits(report)
     for key in (
         "skipped",
         "flagged",
@@ -120,11 +129,9 @@ def cmd_prepare_manifest(args: argparse.Namespace) -> None:
 
 
 def cmd_prepare_combine(args: argparse.Namespace) -> None:
-    from sign2text import config as configuration
     from sign2text.data.prepare import combine
-    from sign2text.presets import resolve
 
-    text = configuration.load(resolve(args.config) if args.config else None).text
+    text = _text_settings(args)
     report = combine(
         args.sources,
         args.out,
@@ -132,8 +139,7 @@ def cmd_prepare_combine(args: argparse.Namespace) -> None:
         vocab_size=text.vocab_size,
         overwrite=args.overwrite,
     )
-    for split, counts in report["splits"].items():
-        print(f"{split:>6}: {counts['clips']:>7,} clips, {counts['frames']:>10,} frames")
+    _print_splits(report)
     for source, counts in report["sources"].items():
         shown = ", ".join(f"{split} {n:,}" for split, n in counts.items())
         print(f"  from {source}: {shown}")

@@ -22,9 +22,9 @@ SPLITS = ("train", "val", "test")
 NO_CAP = 1 << 30  # frames: resampling keeps every frame
 
 
-def _index(folder: Path) -> np.ndarray:
-    """Where each common point sits in `folder`'s stored layout (-1: missing)."""
-    layout = Layout.from_dict(read_meta(folder)["layout"])
+def _index(folder: Path, meta: dict[str, Any]) -> np.ndarray:
+    """Where each common point sits in the stored layout of `folder` (its `meta`); -1: missing."""
+    layout = Layout.from_dict(meta["layout"])
     if not common.maps(layout):
         raise InputError(
             folder,
@@ -37,7 +37,7 @@ def _index(folder: Path) -> np.ndarray:
 def _split(folder: Path, split: str, fps: float) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
     """One dataset's clips of `split` on the common skeleton at `fps`, and their index lines."""
     data = PreparedSplit(folder, split)
-    index, own_fps = _index(folder), float(data.meta["fps"])
+    index, own_fps = _index(folder, data.meta), float(data.meta["fps"])
     arrays, lines = [], []
     for i, clip in enumerate(data.clips):
         frames = common.common_array(data.keypoints(i), index)  # (T, P, 3)
