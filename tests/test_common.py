@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import TINY_MODEL, shared_data
 from keypoint_files import pose_bytes
 from sign2text import config as configuration
+from sign2text import translate as translation
 from sign2text.cli import main
 from sign2text.data.common import (
     COMMON,
@@ -20,6 +23,7 @@ from sign2text.data.common import (
     to_common,
 )
 from sign2text.data.dataset import PreparedSplit
+from sign2text.data.frames import resample
 from sign2text.data.layouts import (
     COCO_WHOLEBODY_133,
     LAYOUTS,
@@ -258,3 +262,25 @@ def test_synth_writes_a_clip_as_mediapipe_holistic_would(tiny_synth: Path, tmp_p
     np.testing.assert_allclose(
         back.coords[:, mesh, :2], clip.coords[:, OPENPOSE_137.index("face.F8")], atol=1e-3
     )
+
+
+def test_a_clip_at_another_frame_rate_reaches_the_model_at_its_training_rate(
+    tiny_synth: Path, openpose_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = sorted((tiny_synth / "openpose").iterdir())[0]
+    clip = read_clip(folder)
+    write_holistic(clip.stacked(), clip.fps, tmp_path / "same.pose")
+    fast = resample(clip.stacked(), clip.fps, 2 * clip.fps)
+    write_holistic(fast, 2 * clip.fps, tmp_path / "fast.pose")
+    seen: list[int] = []
+    real_infer = translation.infer
+
+    def counting_infer(reader: Any, keypoints: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        seen.append(keypoints.shape[1])
+        return real_infer(reader, keypoints, *args, **kwargs)
+
+    monkeypatch.setattr(translation, "infer", counting_infer)
+    checkpoint = openpose_run / "best_checkpoint.pt"
+    results = translate([tmp_path / "same.pose", tmp_path / "fast.pose"], checkpoint)
+    assert seen == [clip.frames, clip.frames]  # the 2x-rate clip was brought back to the rate
+    assert results[0][1] == results[1][1]

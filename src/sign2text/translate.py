@@ -118,7 +118,9 @@ def translate(
         for path in inputs:
             read = _read(Path(path), loaded.source, Path(work))
             points = _model_points(Path(path), read, loaded)  # (T, K, C)
-            clip = model_frames(points, read.fps, config.data.fps, config.data.max_frames)
+            if loaded.fps and read.fps != loaded.fps:
+                log.info("%s: %g fps, resampled to the model's %g fps", path, read.fps, loaded.fps)
+            clip = model_frames(points, read.fps, loaded.fps, config.data.max_frames)
             keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)  # (1,T,K,C)
             mask = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=target)  # (1, T)
             sentence = infer(reader, keypoints, mask, options).hypotheses[0]

@@ -26,7 +26,9 @@ import numpy as np
 from sign2text.data.layouts import BODY_25, COCO_WHOLEBODY_133, HAND_21, Layout
 from sign2text.data.readers.base import Clip
 
-# The common body, in BODY_25's names; not the neck, which MediaPipe and COCO do not give.
+# The common body, in BODY_25's names. Not the neck: MediaPipe and COCO do not give one, so
+# with it the same clip would differ by extractor (present from OpenPose, missing from
+# MediaPipe); OpenPose's neck lies close to the shoulders' midpoint, the common centre.
 BODY = ("Nose", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist", "RHip",
         "LHip", "REye", "LEye", "REar", "LEar")  # fmt: skip
 # (iBUG-68 index, MediaPipe face-mesh index) of each common face point.

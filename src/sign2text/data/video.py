@@ -24,6 +24,7 @@ import numpy as np
 
 from sign2text import atomic, outputs
 from sign2text.errors import Failure, InputError
+from sign2text.native_output import quiet_native_stderr
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,8 @@ def extract_videos(
     for number, (video, out) in enumerate(todo, 1):
         log.info("[%d/%d] %s -> %s", number, len(todo), video, out)
         start = time.perf_counter()
-        frames = extract_video(video, out, holistic)
+        with quiet_native_stderr():  # MediaPipe's C++ warnings, every run, mean nothing here
+            frames = extract_video(video, out, holistic)
         seconds = time.perf_counter() - start
         rate = frames / max(seconds, 1e-9)
         log.info("%s: %d frames in %.1f s (%.1f frames/s)", video.name, frames, seconds, rate)

@@ -32,6 +32,12 @@ class Loaded:
     points: list[int]  # their positions in `source`
     info: dict[str, Any]
 
+    @property
+    def fps(self) -> float:
+        """The frame rate the model saw its training clips at (0: unknown, an older
+        checkpoint whose config kept each dataset's own rate)."""
+        return self.config.data.fps or float(self.info.get("fps", 0.0))
+
 
 def save(
     path: str | Path,

@@ -37,6 +37,7 @@ class Data:
     layout: Layout  # the points the model reads
     points: list[int]  # their positions in `source`
     features: int
+    fps: float  # the frame rate the model sees clips at
     train: TranslationDataset
     val: TranslationDataset
 
@@ -60,7 +61,9 @@ def load_data(config: Config) -> Data:
     val = TranslationDataset(val_split, tokenizer, points, cap, words, fps=fps, on_common=on_common)
     values = 3 if on_common else int(meta["values"])  # the common skeleton: x, y, confidence
     features = input_size(len(points), values, Anchors.of(layout), config.data)
-    return Data(tokenizer, Layout.from_dict(meta["layout"]), layout, points, features, train, val)
+    source = Layout.from_dict(meta["layout"])
+    seen_fps = fps or float(meta["fps"])
+    return Data(tokenizer, source, layout, points, features, seen_fps, train, val)
 
 
 def _common(config: Config, sampler: BucketBatchSampler, rank: int) -> dict[str, Any]:

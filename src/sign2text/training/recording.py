@@ -90,6 +90,7 @@ class RunRecorder(Callback):
             "epoch": record["epoch"],
             "metrics": record,
             "parameters": count_parameters(module.model),
+            "fps": self.data.fps,
         }
         parts = {
             "model": module.model,
