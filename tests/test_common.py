@@ -190,7 +190,9 @@ def test_a_model_of_openpose_points_reads_a_mediapipe_file_and_says_what_it_miss
     folder = sorted((tiny_synth / "openpose").iterdir())[0]
     _as_holistic(read_clip(folder), tmp_path / "clip.pose")
     with caplog.at_level("WARNING"):
-        [(_, sentence)] = translate([tmp_path / "clip.pose"], openpose_run / "best_checkpoint.pt")
+        [(_, sentence, _)] = translate(
+            [tmp_path / "clip.pose"], openpose_run / "best_checkpoint.pt"
+        )
     note = " ".join(r.getMessage() for r in caplog.records)
     # BODY_25 less the 13 common body points; the face less its 21 common landmarks
     assert "61 of 137 points the model reads are not in this clip" in note

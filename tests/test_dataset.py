@@ -1,6 +1,7 @@
 import numpy as np
 
-from sign2text.data.dataset import BucketBatchSampler, collate
+from sign2text.data.dataset import BucketBatchSampler, Sample, collate
+from sign2text.text.glosses import BLANK
 from sign2text.text.tokenizer import BOS, EOS, PAD
 
 
@@ -30,14 +31,15 @@ def test_collate_pads_frames_and_shifts_targets() -> None:
     import torch
 
     samples = [
-        (torch.ones(3, 5, 3), torch.tensor([7, 8]), 0),
-        (torch.ones(5, 5, 3), torch.tensor([9]), 1),
+        Sample(torch.ones(3, 5, 3), torch.tensor([7, 8]), torch.tensor([4, 2, 5]), 0),
+        Sample(torch.ones(5, 5, 3), torch.tensor([9]), torch.tensor([3]), 1),
     ]
     batch = collate(samples)
     assert batch.keypoints.shape == (2, 5, 5, 3)
     assert batch.frame_mask.tolist() == [[True] * 3 + [False] * 2, [True] * 5]
     assert batch.tokens_in.tolist() == [[BOS, 7, 8], [BOS, 9, PAD]]
     assert batch.tokens_out.tolist() == [[7, 8, EOS], [9, EOS, PAD]]
+    assert batch.glosses.tolist() == [[4, 2, 5], [3, BLANK, BLANK]]
 
 
 def test_a_frame_budget_caps_padded_frames_and_keeps_every_clip() -> None:
@@ -75,14 +77,14 @@ def test_packed_batches_pad_to_the_same_batch_as_padding_each_clip() -> None:
     generator = torch.Generator().manual_seed(0)
     lengths, words = [7, 1, 12, 4], [3, 5, 1, 2]
     samples = [
-        (torch.randn(n, 6, 3, generator=generator), torch.arange(2, 2 + w), i)
+        Sample(torch.randn(n, 6, 3, generator=generator), torch.arange(2, 2 + w), torch.ones(0), i)
         for i, (n, w) in enumerate(zip(lengths, words, strict=True))
     ]
     packed = collate_packed(samples)
     assert packed.frames.shape == (sum(lengths), 6, 3)  # no padding is handed over
     batch = packed.padded()
     assert batch.keypoints.shape == (4, 12, 6, 3)
-    for row, (clip, ids, item) in enumerate(samples):
+    for row, (clip, ids, _, item) in enumerate(samples):
         n = len(clip)
         assert torch.equal(batch.keypoints[row, :n], clip)
         assert not batch.keypoints[row, n:].any()

@@ -64,7 +64,7 @@ def test_training_data_is_resampled_to_the_configured_rate(tiny_prepared: Path) 
     dataset = TranslationDataset(split, tokenizer, points, 512, 64, fps=config.data.fps)
     assert split.meta["fps"] == 24.0
     for item in range(3):
-        keypoints, _, _ = dataset[item]
+        keypoints = dataset[item].keypoints
         frames = split.clips[item].frames
         assert len(keypoints) == dataset.lengths[item] == round(frames / 2)
 

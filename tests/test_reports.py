@@ -91,7 +91,7 @@ def test_translate_matches_evaluation_and_refuses_other_layouts(
         clip, _, hypothesis = list(csv.reader(handle, delimiter="\t"))[1]
     prepared = Path(yaml_value(run / "config.yaml", "prepared"))
     folder = prepared.parent / "openpose" / clip
-    [(path, sentence)] = translate([folder], run / "best_checkpoint.pt")
+    [(path, sentence, _)] = translate([folder], run / "best_checkpoint.pt")
     assert path == str(folder) and sentence == hypothesis
     other = tmp_path / "other.npy"
     np.save(other, np.ones((5, 50, 3), np.float32))

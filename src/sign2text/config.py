@@ -80,6 +80,7 @@ class ModelConfig:
     positions: str = "sinusoidal"
     input_norm: bool = True
     tie_embeddings: bool = True
+    ctc_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class DecodeConfig:
     no_repeat_ngram: int = 0  # forbid repeating any n-gram of this size (0 = allowed)
     max_len_ratio: float = 1.5  # most tokens: this x encoder positions + max_len_extra
     max_len_extra: int = 10
+    ctc_beam_size: int = 5  # gloss recognition (CTC head): prefix beam width, 1 = greedy
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,7 @@ def _model_checks(m: ModelConfig, data: DataConfig) -> list[Check]:
             "the model needs at least one encoder and one decoder layer",
         ),
         (0.0 <= m.dropout < 1.0, f"model.dropout ({m.dropout}) must be in [0, 1)"),
+        (m.ctc_weight >= 0, f"model.ctc_weight ({m.ctc_weight}) must be 0 (off) or positive"),
         (0 <= m.downsample <= 4, f"model.downsample ({m.downsample}) must be 0-4 halvings"),
         (
             m.kernel >= 1 and m.kernel % 2 == 1,
@@ -316,6 +319,7 @@ def _run_checks(config: Config) -> list[Check]:
             "health.input_check_epoch must not come before health.check_epoch",
         ),
         (d.beam_size >= 1, "decode.beam_size must be at least 1"),
+        (d.ctc_beam_size >= 1, "decode.ctc_beam_size must be at least 1"),
         (
             d.no_repeat_ngram >= 0 and d.max_len_extra >= 0,
             "decode.no_repeat_ngram and decode.max_len_extra must be >= 0",

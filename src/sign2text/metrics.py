@@ -329,3 +329,12 @@ def loop_share(hypotheses: Sequence[str]) -> float:
     if not hypotheses:
         raise ValueError("got no hypotheses")
     return float(np.mean([has_repetition_loop(hypothesis) for hypothesis in hypotheses]))
+
+
+def gloss_wer(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Recognition's word error rate on gloss sequences (a plain fraction), counted as
+    `corpus_scores` counts WER; clips without reference glosses are left out."""
+    pairs = [(h, r) for h, r in zip(hypotheses, references, strict=True) if r.strip()]
+    if not pairs:
+        return float("nan")
+    return _wer_statistics([h for h, _ in pairs], [r for _, r in pairs]).corpus_score()

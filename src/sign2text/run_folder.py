@@ -41,6 +41,7 @@ TENSORBOARD = "tensorboard"
 CURVES = "curves.png"
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.tsv"
+GLOSSES = "glosses.tsv"  # recognised glosses, from a model with a recognition head
 NAMES = (CONFIG, LOG, CONSOLE, HISTORY, BEST, LAST, RESUME, STATE, PID, TENSORBOARD, CURVES)
 ENDINGS = ("finished", "stopped", "failed", "pruned")
 # What a fresh start removes, so that an older run's files are not mistaken for its own.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -98,14 +99,22 @@ def _model_points(path: Path, clip: Clip, loaded: checkpoint.Loaded) -> np.ndarr
     return common.common_array(clip.stacked(), index)
 
 
+class Translation(NamedTuple):
+    """One input's translation and, from a model with a recognition head, its glosses."""
+
+    input: str
+    sentence: str
+    glosses: str | None = None
+
+
 def translate(
     inputs: list[Path],
     checkpoint_path: Path,
     *,
     options: DecodeConfig | None = None,
     device: str | None = None,
-) -> list[tuple[str, str]]:
-    """(input, sentence) for every input: OpenPose folder, .pose, .npy/.npz or video."""
+) -> list[Translation]:
+    """A translation of every input: OpenPose folder, .pose, .npy/.npz or video."""
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     loaded = checkpoint.load(checkpoint_path, target)
     config, reader = loaded.config, Reader.of(loaded)
@@ -123,6 +132,7 @@ def translate(
             clip = model_frames(points, read.fps, loaded.fps, config.data.max_frames)
             keypoints = torch.from_numpy(np.ascontiguousarray(clip))[None].to(target)  # (1,T,K,C)
             mask = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=target)  # (1, T)
-            sentence = infer(reader, keypoints, mask, options).hypotheses[0]
-            results.append((str(path), sentence))
+            out = infer(reader, keypoints, mask, options)
+            glosses = out.glosses[0] if out.glosses is not None else None
+            results.append(Translation(str(path), out.hypotheses[0], glosses))
     return results

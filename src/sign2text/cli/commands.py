@@ -55,7 +55,7 @@ def cmd_prepare(args: argparse.Namespace) -> None:
     from sign2text.data.prepare import prepare_how2sign
 
     args.source = args.root
-    _prepare_files(args, functools.partial(prepare_how2sign, args.root))
+    _prepare_files(args, functools.partial(prepare_how2sign, args.root, glosses=args.glosses))
 
 
 def _text_settings(args: argparse.Namespace) -> TextConfig:
@@ -267,8 +267,16 @@ def cmd_compare(args: argparse.Namespace) -> None:
 def cmd_translate(args: argparse.Namespace) -> None:
     from sign2text.translate import translate
 
-    for path, sentence in translate([Path(p) for p in args.inputs], Path(args.checkpoint)):
-        print(f"{path}\t{sentence}")
+    results = translate([Path(p) for p in args.inputs], Path(args.checkpoint))
+    if args.glosses and any(r.glosses is None for r in results):
+        raise InputError(
+            args.checkpoint,
+            "--glosses needs a model with a recognition head, and this one has none",
+            "train with glosses and model.ctc_weight above 0, or leave out --glosses",
+        )
+    for result in results:
+        glosses = f"\t{result.glosses}" if args.glosses else ""
+        print(f"{result.input}\t{result.sentence}{glosses}")
 
 
 def cmd_plot(args: argparse.Namespace) -> None:

@@ -73,6 +73,10 @@ def _add_prepare(commands: Commands) -> None:
     formats = p.add_subparsers(dest="format", required=True)
     h = formats.add_parser("how2sign", help="How2Sign layout: openpose/ + re-aligned tables")
     h.add_argument("root", help="folder with openpose/ and how2sign_realigned_*.csv")
+    h.add_argument(
+        "--glosses",
+        help="tab-separated SENTENCE_NAME/glosses table (synth writes ROOT/synth_glosses.tsv)",
+    )
     _add_prepare_options(h, "ROOT/prepared")
     h.set_defaults(func=cmd_prepare)
     f = formats.add_parser("pose", help=".pose files in train/ val/ test/ with metadata JSON")
@@ -147,6 +151,11 @@ def _add_translate(commands: Commands) -> None:
     p = commands.add_parser("translate", help="translate new clips with a trained model")
     p.add_argument("inputs", nargs="+", help="OpenPose clip folders, .pose, .npy/.npz or videos")
     p.add_argument("--checkpoint", required=True, help="a best_checkpoint.pt")
+    p.add_argument(
+        "--glosses",
+        action="store_true",
+        help="also print the glosses the model recognises (a model trained with glosses)",
+    )
     p.set_defaults(func=cmd_translate)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from sign2text.data.dataset import TranslationDataset
+from sign2text.data.dataset import Sample, TranslationDataset
 
 
 def derangement(n: int, seed: int = 0) -> np.ndarray:
@@ -29,9 +29,8 @@ class AblatedInputs(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-        keypoints, target, _ = self.dataset[item]
+    def __getitem__(self, item: int) -> Sample:
+        sample = self.dataset[item]
         if self.source is None:
-            return torch.zeros_like(keypoints), target, item
-        keypoints, _, _ = self.dataset[int(self.source[item])]
-        return keypoints, target, item
+            return sample._replace(keypoints=torch.zeros_like(sample.keypoints))
+        return sample._replace(keypoints=self.dataset[int(self.source[item])].keypoints)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Self
+from typing import NamedTuple, Self
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from sign2text.data import common
 from sign2text.data.frames import model_frames, resampled_length
 from sign2text.data.layouts import SUBSETS, Layout
 from sign2text.errors import InputError
+from sign2text.text.glosses import BLANK, GlossVocabulary
 from sign2text.text.tokenizer import (
     BOS,
     EOS,
@@ -39,6 +40,7 @@ class ClipEntry:
     sentence: str
     signer: str
     source: str = ""  # the dataset it came from, in a combined dataset
+    glosses: str = ""  # white-space separated, where the corpus has them
 
 
 class PreparedSplit:
@@ -150,6 +152,7 @@ class TranslationDataset(Dataset):
         indices: Sequence[int] | None = None,
         fps: float = 0.0,
         on_common: bool = False,
+        glosses: GlossVocabulary | None = None,
     ) -> None:
         self.split, self.points, self.max_frames = split, points, max_frames
         every_point = list(points) == list(range(split.frames.shape[1]))
@@ -160,6 +163,9 @@ class TranslationDataset(Dataset):
         self.targets = [
             tokenizer.encode(split.clips[i].sentence)[:max_tokens] for i in self.indices
         ]
+        self.gloss_targets = [  # empty without a gloss vocabulary (no recognition head)
+            glosses.encode(split.clips[i].glosses) if glosses else [] for i in self.indices
+        ]
         self.lengths = [
             min(resampled_length(split.clips[i].frames, self.source_fps, fps), max_frames)
             for i in self.indices
@@ -168,7 +174,7 @@ class TranslationDataset(Dataset):
     def __len__(self) -> int:
         return len(self.indices)
 
-    def __getitem__(self, item: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    def __getitem__(self, item: int) -> Sample:
         clip = self.split.keypoints(self.indices[item])  # a view of the read-only memmap
         clip = model_frames(clip, self.source_fps, self.fps, self.max_frames)
         if self._common:
@@ -177,7 +183,21 @@ class TranslationDataset(Dataset):
             clip = np.take(clip, self._take, axis=1)
         elif not clip.flags.writeable:
             clip = clip.copy()
-        return torch.from_numpy(np.ascontiguousarray(clip)), torch.tensor(self.targets[item]), item
+        return Sample(
+            torch.from_numpy(np.ascontiguousarray(clip)),
+            torch.tensor(self.targets[item]),
+            torch.tensor(self.gloss_targets[item], dtype=torch.long),
+            item,
+        )
+
+
+class Sample(NamedTuple):
+    """One clip as a dataset hands it over."""
+
+    keypoints: torch.Tensor  # (T, K, C)
+    tokens: torch.Tensor  # (L,) sentence token ids
+    glosses: torch.Tensor  # (N,) gloss ids, empty when none
+    item: int  # position in the dataset
 
 
 class Tensors:
@@ -204,6 +224,11 @@ class Batch(Tensors):
     tokens_in: torch.Tensor  # (B, L) <s> + sentence
     tokens_out: torch.Tensor  # (B, L) sentence + </s>
     items: torch.Tensor  # (B,) positions in the dataset
+    glosses: torch.Tensor  # (B, N) gloss ids padded with the blank (0); N = 0 without glosses
+
+    def rows(self, index: torch.Tensor | slice) -> Batch:
+        """The batch of rows `index`."""
+        return Batch(*(getattr(self, f.name)[index] for f in fields(self)))
 
 
 @dataclass
@@ -217,6 +242,7 @@ class PackedBatch(Tensors):
     tokens_in: torch.Tensor  # (B, L)
     tokens_out: torch.Tensor  # (B, L)
     items: torch.Tensor  # (B,)
+    glosses: torch.Tensor  # (B, N)
 
     def padded(self) -> Batch:
         """The padded batch, made on whatever device this batch is on."""
@@ -225,29 +251,35 @@ class PackedBatch(Tensors):
         frame_mask = steps < self.lengths[:, None]  # (B, T), rows filled left to right
         keypoints = self.frames.new_zeros(len(self.lengths), longest, *self.frames.shape[1:])
         keypoints[frame_mask] = self.frames
-        return Batch(keypoints, frame_mask, self.tokens_in, self.tokens_out, self.items)
+        return Batch(
+            keypoints, frame_mask, self.tokens_in, self.tokens_out, self.items, self.glosses
+        )
 
 
-def collate_packed(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> PackedBatch:
-    """Clips end to end, sentences padded to the longest in the batch."""
-    words = max(len(ids) for _, ids, _ in samples) + 1
+def collate_packed(samples: list[Sample]) -> PackedBatch:
+    """Clips end to end, sentences and gloss sequences padded to the longest in the batch."""
+    words = max(len(s.tokens) for s in samples) + 1
     tokens_in = torch.full((len(samples), words), PAD, dtype=torch.long)
     tokens_out = torch.full((len(samples), words), PAD, dtype=torch.long)
-    for row, (_, ids, _) in enumerate(samples):
+    glosses = torch.full((len(samples), max(len(s.glosses) for s in samples)), BLANK)
+    for row, sample in enumerate(samples):
+        ids = sample.tokens
         tokens_in[row, 0] = BOS
         tokens_in[row, 1 : len(ids) + 1] = ids
         tokens_out[row, : len(ids)] = ids
         tokens_out[row, len(ids)] = EOS
+        glosses[row, : len(sample.glosses)] = sample.glosses
     return PackedBatch(
-        torch.cat([clip for clip, _, _ in samples]).float(),
-        torch.tensor([len(clip) for clip, _, _ in samples]),
+        torch.cat([s.keypoints for s in samples]).float(),
+        torch.tensor([len(s.keypoints) for s in samples]),
         tokens_in,
         tokens_out,
-        torch.tensor([item for _, _, item in samples]),
+        torch.tensor([s.item for s in samples]),
+        glosses,
     )
 
 
-def collate(samples: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Batch:
+def collate(samples: list[Sample]) -> Batch:
     """Pad clips to the longest in the batch and sentences likewise."""
     return collate_packed(samples).padded()
 

@@ -8,7 +8,7 @@ import io
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,10 @@ from sign2text.data.dataset import (
     collate_packed,
 )
 from sign2text.evaluation.sanity import best_constant_sentence, warnings_for
-from sign2text.metrics import corpus_scores
+from sign2text.metrics import corpus_scores, gloss_wer
 from sign2text.model.checkpoint import Loaded
 from sign2text.model.inference import Reader, infer
-from sign2text.run_folder import BEST, METRICS, PREDICTIONS, RunFolder
+from sign2text.run_folder import BEST, GLOSSES, METRICS, PREDICTIONS, RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class Decoded:
     hypotheses: list[str]
     nll: float
     tokens: int
+    glosses: list[str] | None = None  # recognised, with a recognition head (CTC beam)
+    glosses_greedy: list[str] | None = None  # the same, greedy CTC decoding
 
 
 def decode_dataset(
@@ -62,14 +64,43 @@ def decode_dataset(
     sampler = BucketBatchSampler(lengths, batch_size, shuffle=False)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_packed)
     hypotheses: dict[int, str] = {}
+    glosses: dict[int, tuple[str, str]] = {}  # (beam, greedy)
     nll, tokens = 0.0, 0
     for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
         batch = batch.to(device).padded()  # padding made on the device
         references = (batch.tokens_in, batch.tokens_out)
         out = infer(reader, batch.keypoints, batch.frame_mask, options, references)
         nll, tokens = nll + out.nll, tokens + out.tokens
-        hypotheses.update(zip(batch.items.tolist(), out.hypotheses, strict=True))
-    return Decoded([hypotheses[i] for i in range(len(hypotheses))], nll, tokens)
+        items = batch.items.tolist()
+        hypotheses.update(zip(items, out.hypotheses, strict=True))
+        if out.glosses is not None and out.glosses_greedy is not None:
+            glosses.update(
+                zip(items, zip(out.glosses, out.glosses_greedy, strict=True), strict=True)
+            )
+    decoded = Decoded([hypotheses[i] for i in range(len(hypotheses))], nll, tokens)
+    if glosses:
+        decoded.glosses = [glosses[i][0] for i in range(len(glosses))]
+        decoded.glosses_greedy = [glosses[i][1] for i in range(len(glosses))]
+    return decoded
+
+
+def _recognition(
+    decoded: Decoded, references: list[str], names: list[str], width: int
+) -> tuple[dict[str, Any], str]:
+    """Gloss WER of the recognition head (beam and greedy CTC decoding), and `glosses.tsv`."""
+    if decoded.glosses is None or decoded.glosses_greedy is None:
+        return {}, ""
+    figures = {
+        "gloss_wer": gloss_wer(decoded.glosses, references),
+        "gloss_wer_greedy": gloss_wer(decoded.glosses_greedy, references),
+        "gloss_ctc_beam_size": width,
+        "clips_with_glosses": sum(bool(r.strip()) for r in references),
+    }
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["clip", "reference glosses", "recognised glosses"])
+    writer.writerows(zip(names, references, decoded.glosses, strict=True))
+    return figures, buffer.getvalue()
 
 
 def _predictions_tsv(names: list[str], references: list[str], hypotheses: list[str]) -> str:
@@ -176,8 +207,13 @@ def evaluate(
     )
     decoded = decode(dataset, dataset.lengths)
     scores = corpus_scores(decoded.hypotheses, references)
+    gloss_references = [data.clips[i].glosses for i in dataset.indices]
+    width = options.ctc_beam_size
+    recognition, glosses_tsv = _recognition(decoded, gloss_references, names, width)
     training = [c.sentence for c in PreparedSplit(config.data.prepared, "train").clips]
-    ablations = _ablations(decode, dataset, references, training)
+    # the ablations' glosses are not scored: greedy CTC decoding is enough there
+    ablated = functools.partial(decode, options=replace(options, ctc_beam_size=1))
+    ablations = _ablations(ablated, dataset, references, training)
     metrics = {
         "split": split,
         "clips": len(dataset),
@@ -185,6 +221,7 @@ def evaluate(
         **_model_figures(loaded, options),
         **scores,
         **_perplexity(loaded, decoded),
+        **recognition,
         "intervals_95": _intervals(decoded.hypotheses, references),
         "bootstrap_samples": BOOTSTRAP_SAMPLES,
         "ablations": ablations,
@@ -193,6 +230,15 @@ def evaluate(
     out = run.evaluation(split)
     atomic.write_json(out / METRICS, metrics)
     atomic.write_text(out / PREDICTIONS, _predictions_tsv(names, references, decoded.hypotheses))
+    if glosses_tsv:
+        atomic.write_text(out / GLOSSES, glosses_tsv)
+        log.info(
+            "%s: gloss WER %.3f (CTC beam %d), %.3f (greedy)",
+            split,
+            recognition["gloss_wer"],
+            width,
+            recognition["gloss_wer_greedy"],
+        )
     log.info(
         "%s: BLEU-4 %.2f, WER %.3f, perplexity %.2f; swapped inputs BLEU-4 %.2f",
         split,

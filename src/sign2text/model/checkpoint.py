@@ -14,6 +14,7 @@ from sign2text.config import Config, ConfigError, from_saved, to_dict
 from sign2text.data.layouts import Layout
 from sign2text.errors import InputError, WriteError, write_error
 from sign2text.model.translator import Translator
+from sign2text.text.glosses import GlossVocabulary
 from sign2text.text.tokenizer import Tokenizer, tokenizer_from_bytes
 
 FORMAT = "sign2text-checkpoint"
@@ -31,6 +32,7 @@ class Loaded:
     layout: Layout  # the points the model reads
     points: list[int]  # their positions in `source`
     info: dict[str, Any]
+    glosses: GlossVocabulary | None = None  # the recognition head's, when the model has one
 
     @property
     def fps(self) -> float:
@@ -49,6 +51,7 @@ def save(
     points: list[int],
     features: int,
     info: dict[str, Any],
+    glosses: GlossVocabulary | None = None,
 ) -> None:
     """Write a checkpoint atomically (a crash mid-write leaves the previous file intact)."""
     state = {
@@ -62,6 +65,7 @@ def save(
         "points": list(points),
         "features": features,
         "vocab_size": len(tokenizer),
+        "glosses": list(glosses.glosses) if glosses else [],
         "info": info,
     }
     write_state(path, state)
@@ -113,7 +117,11 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
     try:
         config = from_saved(state["config"])
         tokenizer = tokenizer_from_bytes(state["tokenizer"]["kind"], state["tokenizer"]["data"])
-        model = Translator.build(config, state["features"], state["vocab_size"]).to(device)
+        names = state.get("glosses", [])  # absent from checkpoints before recognition heads
+        glosses = GlossVocabulary(tuple(names)) if names else None
+        classes = len(glosses) if glosses else 0
+        model = Translator.build(config, state["features"], state["vocab_size"], classes)
+        model = model.to(device)
         model.load_state_dict(state["model"])
         loaded = Loaded(
             model,
@@ -123,6 +131,7 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
             Layout.from_dict(state["layout"]),
             state["points"],
             state["info"],
+            glosses,
         )
     except (ConfigError, KeyError, TypeError, ValueError, RuntimeError) as error:
         raise InputError(

@@ -1,7 +1,8 @@
 """The one inference path: clips' keypoints -> encoder -> length limits -> search -> sentences.
 
 Validation during training, `evaluate` and `translate` all call `infer`; it also sums the
-references' negative log-likelihood when their tokens are given (perplexity).
+references' negative log-likelihood when their tokens are given (perplexity), and recognises
+gloss sequences when the model has a recognition (CTC) head.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import torch
 
 from sign2text.config import DataConfig, DecodeConfig
 from sign2text.data.features import Anchors, model_input
+from sign2text.model import ctc
 from sign2text.model.checkpoint import Loaded
 from sign2text.model.decoding import length_limits, search
 from sign2text.model.translator import Translator
+from sign2text.text.glosses import GlossVocabulary
 from sign2text.text.tokenizer import PAD, Tokenizer
 
 
@@ -28,13 +31,21 @@ class Reader:
     anchors: Anchors
     data: DataConfig
     max_tokens: int
+    glosses: GlossVocabulary | None = None  # the recognition head's, when the model has one
 
     @classmethod
     def of(cls, loaded: Loaded) -> Reader:
         """The reader a loaded checkpoint describes."""
         config = loaded.config
         anchors = Anchors.of(loaded.layout)
-        return cls(loaded.model, loaded.tokenizer, anchors, config.data, config.text.max_tokens)
+        return cls(
+            loaded.model,
+            loaded.tokenizer,
+            anchors,
+            config.data,
+            config.text.max_tokens,
+            loaded.glosses,
+        )
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,8 @@ class Inferred:
     hypotheses: list[str]
     nll: float = 0.0
     tokens: int = 0  # reference tokens the NLL is summed over
+    glosses: list[str] | None = None  # recognised gloss sequences, with a recognition head
+    glosses_greedy: list[str] | None = None  # the same by greedy CTC decoding
 
 
 def reference_nll(
@@ -80,4 +93,11 @@ def infer(
         nll, tokens = reference_nll(reader.model, memory, padding, *references)
     limits = length_limits(padding, options, reader.max_tokens)  # (B,)
     ids = search(reader.model, memory, padding, limits, options)
-    return Inferred([reader.tokenizer.decode(row) for row in ids], nll, tokens)
+    hypotheses = [reader.tokenizer.decode(row) for row in ids]
+    if reader.glosses is None or reader.model.recognition is None:
+        return Inferred(hypotheses, nll, tokens)
+    log_probs, steps = reader.model.recognise(memory), (~padding).sum(dim=1)  # (B, S, G), (B,)
+    greedy = [reader.glosses.decode(row) for row in ctc.greedy(log_probs, steps)]
+    found = ctc.decode(log_probs, steps, options.ctc_beam_size)
+    glosses = [reader.glosses.decode(row) for row in found]
+    return Inferred(hypotheses, nll, tokens, glosses, greedy)

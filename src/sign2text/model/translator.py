@@ -75,6 +75,7 @@ class Translator(nn.Module):
         vocab_size: int,
         max_frames: int = 4096,
         max_tokens: int = 256,
+        glosses: int = 0,
     ) -> None:
         super().__init__()
         self.config = config
@@ -109,6 +110,8 @@ class Translator(nn.Module):
             norm=nn.LayerNorm(d) if config.norm_first else None,
         )
         self.output = nn.Linear(d, vocab_size, bias=False)
+        # Gloss recognition from the encoder (CTC: glosses + blank), when trained with glosses.
+        self.recognition = nn.Linear(d, glosses) if glosses else None
         if config.tie_embeddings:
             self.output.weight = self.embed.weight
         nn.init.normal_(self.embed.weight, std=d**-0.5)
@@ -120,11 +123,22 @@ class Translator(nn.Module):
         """Model input features per frame."""
         return self.keypoints.project[0].in_features
 
+    @property
+    def glosses(self) -> int:
+        """Classes of the recognition head (glosses + the CTC blank); 0 without one."""
+        return self.recognition.out_features if self.recognition is not None else 0
+
     @classmethod
-    def build(cls, config: Config, features: int, vocab_size: int) -> Translator:
-        """The translator `config` describes, its position tables as long as its data needs."""
+    def build(cls, config: Config, features: int, vocab_size: int, glosses: int = 0) -> Translator:
+        """The translator `config` describes, its position tables as long as its data needs;
+        with a recognition head of `glosses` classes when that is not 0."""
         return cls(
-            config.model, features, vocab_size, config.data.max_frames, config.text.max_tokens
+            config.model,
+            features,
+            vocab_size,
+            config.data.max_frames,
+            config.text.max_tokens,
+            glosses,
         )
 
     def encode(
@@ -135,6 +149,11 @@ class Translator(nn.Module):
         h = self.dropout(h + self.source_positions(h.shape[1], h.device))
         padding = ~mask
         return self.encoder(h, src_key_padding_mask=padding), padding
+
+    def recognise(self, memory: torch.Tensor) -> torch.Tensor:
+        """memory (B, S, d) -> gloss log-probabilities (B, S, G), blank included."""
+        assert self.recognition is not None, "the model has no recognition head"
+        return self.recognition(memory).float().log_softmax(dim=-1)
 
     def decode(
         self, memory: torch.Tensor, memory_padding: torch.Tensor, tokens: torch.Tensor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,12 @@ from sign2text.data.dataset import (
 )
 from sign2text.data.features import Anchors, input_size
 from sign2text.data.layouts import Layout
+from sign2text.errors import InputError
+from sign2text.text.glosses import GlossVocabulary
 from sign2text.text.tokenizer import Tokenizer
 from sign2text.training import randomness
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Data:
     fps: float  # the frame rate the model sees clips at
     train: TranslationDataset
     val: TranslationDataset
+    glosses: GlossVocabulary | None = None  # with a recognition head (model.ctc_weight > 0)
 
 
 def load_data(config: Config) -> Data:
@@ -57,13 +63,40 @@ def load_data(config: Config) -> Data:
     cap, words = config.data.max_frames, config.text.max_tokens
     fps = config.data.fps
     on_common = config.data.points == common.POINTS
-    train = TranslationDataset(train_split, tokenizer, points, cap, words, subset, fps, on_common)
-    val = TranslationDataset(val_split, tokenizer, points, cap, words, fps=fps, on_common=on_common)
+    glosses = gloss_vocabulary(folder, train_split) if config.model.ctc_weight > 0 else None
+    train = TranslationDataset(
+        train_split, tokenizer, points, cap, words, subset, fps, on_common, glosses
+    )
+    val = TranslationDataset(
+        val_split, tokenizer, points, cap, words, fps=fps, on_common=on_common, glosses=glosses
+    )
     values = 3 if on_common else int(meta["values"])  # the common skeleton: x, y, confidence
     features = input_size(len(points), values, Anchors.of(layout), config.data)
     source = Layout.from_dict(meta["layout"])
     seen_fps = fps or float(meta["fps"])
-    return Data(tokenizer, source, layout, points, features, seen_fps, train, val)
+    return Data(tokenizer, source, layout, points, features, seen_fps, train, val, glosses)
+
+
+def gloss_vocabulary(folder: Path, train: PreparedSplit) -> GlossVocabulary:
+    """The glosses of the training clips, for a recognition head; refused when the prepared
+    dataset has none."""
+    vocabulary = GlossVocabulary.of(clip.glosses for clip in train.clips)
+    if not vocabulary.glosses:
+        raise InputError(
+            folder,
+            "model.ctc_weight needs glosses, and this prepared dataset has none",
+            "prepare it with glosses (PHOENIX .gloss files, `prepare how2sign --glosses "
+            "TABLE`, a manifest's glosses column), or set model.ctc_weight: 0",
+        )
+    unglossed = sum(not clip.glosses for clip in train.clips)
+    if unglossed:
+        log.warning(
+            "%s: %d of %d training clips have no glosses; the CTC loss skips them",
+            folder,
+            unglossed,
+            len(train.clips),
+        )
+    return vocabulary
 
 
 def _common(config: Config, sampler: BucketBatchSampler, rank: int) -> dict[str, Any]:

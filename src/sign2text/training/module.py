@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import lightning as L
@@ -20,9 +20,11 @@ from sign2text.data.augment import augment
 from sign2text.data.dataset import Batch, BucketBatchSampler, PackedBatch, cut_by_frames
 from sign2text.data.features import Anchors, model_input
 from sign2text.errors import TrainingError
-from sign2text.metrics import corpus_scores
+from sign2text.metrics import corpus_scores, gloss_wer
+from sign2text.model.ctc import ctc_loss_sum
 from sign2text.model.inference import Reader, infer
 from sign2text.model.translator import Translator
+from sign2text.text.glosses import BLANK
 from sign2text.text.tokenizer import PAD
 from sign2text.training import randomness, schedule
 from sign2text.training.data import Data, train_loader, val_loader
@@ -35,26 +37,26 @@ class Diverged(TrainingError):
     """A loss that is not a finite number: training stops at once."""
 
 
-def _rows(batch: Batch, rows: slice) -> Batch:
-    return Batch(
-        batch.keypoints[rows],
-        batch.frame_mask[rows],
-        batch.tokens_in[rows],
-        batch.tokens_out[rows],
-        batch.items[rows],
-    )
-
-
 def _trimmed(batch: Batch, rows: list[int], frames: int, words: int) -> Batch:
     """Rows `rows` of `batch`, cut to their longest clip (`frames`) and sentence (`words`)."""
-    index = torch.tensor(rows, device=batch.items.device)
-    return Batch(
-        batch.keypoints[index, :frames],
-        batch.frame_mask[index, :frames],
-        batch.tokens_in[index, :words],
-        batch.tokens_out[index, :words],
-        batch.items[index],
+    part = batch.rows(torch.tensor(rows, device=batch.items.device))
+    return replace(
+        part,
+        keypoints=part.keypoints[:, :frames],
+        frame_mask=part.frame_mask[:, :frames],
+        tokens_in=part.tokens_in[:, :words],
+        tokens_out=part.tokens_out[:, :words],
     )
+
+
+@dataclass
+class Losses:
+    """A batch's summed losses: label-smoothed translation (what is trained), its plain NLL
+    (perplexity), and the recognition head's CTC loss (0 without one)."""
+
+    smoothed: torch.Tensor
+    nll: torch.Tensor
+    ctc: torch.Tensor
 
 
 class TranslationModule(L.LightningModule):
@@ -68,10 +70,16 @@ class TranslationModule(L.LightningModule):
         super().__init__()
         self.automatic_optimization = False
         self.config, self.data = config, data
-        self.model = Translator.build(config, data.features, len(data.tokenizer))
+        glosses = len(data.glosses) if data.glosses else 0
+        self.model = Translator.build(config, data.features, len(data.tokenizer), glosses)
         self.anchors = Anchors.of(data.layout)
         self.reader = Reader(
-            self.model, data.tokenizer, self.anchors, config.data, config.text.max_tokens
+            self.model,
+            data.tokenizer,
+            self.anchors,
+            config.data,
+            config.text.max_tokens,
+            data.glosses,
         )
         self.micro_batches = 1
         self.batches_done = 0  # training steps taken in the current epoch
@@ -99,15 +107,20 @@ class TranslationModule(L.LightningModule):
         processes and to copy to the device; the padding is made here, on the device."""
         return batch.padded() if isinstance(batch, PackedBatch) else batch
 
-    def _loss_sums(self, batch: Batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """Summed label-smoothed loss and summed plain NLL over the batch's tokens."""
-        logits = self.model(self.features(batch), batch.frame_mask, batch.tokens_in)
+    def _loss_sums(self, batch: Batch, smoothing: float) -> Losses:
+        """The batch's summed losses over its target tokens (and gloss targets)."""
+        memory, padding = self.model.encode(self.features(batch), batch.frame_mask)
+        logits = self.model.decode(memory, padding, batch.tokens_in)  # (B, L, V)
         flat, target = logits.flatten(0, 1).float(), batch.tokens_out.flatten()
         smoothed = torch.nn.functional.cross_entropy(
             flat, target, ignore_index=PAD, label_smoothing=smoothing, reduction="sum"
         )
         nll = torch.nn.functional.cross_entropy(flat, target, ignore_index=PAD, reduction="sum")
-        return smoothed, nll.detach()
+        ctc = smoothed.new_zeros(())
+        if self.model.recognition is not None:
+            steps = (~padding).sum(dim=1)  # (B,) encoder steps of each clip
+            ctc = ctc_loss_sum(self.model.recognise(memory), steps, batch.glosses)
+        return Losses(smoothed, nll.detach(), ctc)
 
     def _add(self, **values: float) -> None:
         for key, value in values.items():
@@ -154,25 +167,32 @@ class TranslationModule(L.LightningModule):
 
     def _backward_in_parts(
         self, batch: Batch, lengths: list[int], words: list[int]
-    ) -> tuple[float, int]:
+    ) -> tuple[float, float, int]:
         """Forward and backward part by part (`_parts`), each part trimmed to its own longest
         clip and sentence (`lengths` frames and `words` target tokens per row), the loss
-        divided by the whole batch's target tokens: the gradients add up to the whole
-        batch's. Returns the batch's summed loss and the padded frames run."""
-        total, padded, tokens = 0.0, 0, sum(words)
+        divided by the whole batch's target tokens (the CTC loss by its gloss targets,
+        weighted by `model.ctc_weight`): the gradients add up to the whole batch's. Returns
+        the batch's summed translation and CTC losses and the padded frames run."""
+        total, ctc_total, padded, tokens = 0.0, 0.0, 0, sum(words)
+        weight = self.config.model.ctc_weight
+        glosses = max(int((batch.glosses != BLANK).sum()), 1)
         for rows in self._parts(lengths):
             longest = max(lengths[r] for r in rows)
             part = _trimmed(batch, rows, longest, max(words[r] for r in rows))
-            smoothed, _ = self._loss_sums(part, self.config.train.label_smoothing)
-            self.manual_backward(smoothed / tokens)
-            total += float(smoothed.detach())
+            losses = self._loss_sums(part, self.config.train.label_smoothing)
+            loss = losses.smoothed / tokens
+            if self.model.recognition is not None:
+                loss = loss + weight * losses.ctc / glosses
+            self.manual_backward(loss)
+            total += float(losses.smoothed.detach())
+            ctc_total += float(losses.ctc.detach())
             padded += part.frame_mask.numel()
-        return total, padded
+        return total, ctc_total, padded
 
     def training_step(self, batch: Batch, batch_index: int) -> None:
         if self.config.augment.enabled:
             keypoints, frame_mask = augment(batch.keypoints, batch.frame_mask, self.config.augment)
-            batch = Batch(keypoints, frame_mask, batch.tokens_in, batch.tokens_out, batch.items)
+            batch = replace(batch, keypoints=keypoints, frame_mask=frame_mask)
         optimizer = self.optimizers()
         lengths = batch.frame_mask.sum(dim=1).tolist()  # read from the device once per batch
         words = (batch.tokens_out != PAD).sum(dim=1).tolist()
@@ -180,7 +200,7 @@ class TranslationModule(L.LightningModule):
         while True:
             optimizer.zero_grad(set_to_none=True)
             try:
-                loss_sum, padded = self._backward_in_parts(batch, lengths, words)
+                loss_sum, ctc_sum, padded = self._backward_in_parts(batch, lengths, words)
                 break
             except torch.OutOfMemoryError:
                 if self.micro_batches >= len(batch.items):
@@ -209,6 +229,8 @@ class TranslationModule(L.LightningModule):
             scheduler.step()
         self._add(
             train_loss=loss_sum,
+            train_ctc=ctc_sum,
+            train_glosses=int((batch.glosses != BLANK).sum()),
             train_tokens=tokens,
             train_clips=len(batch.items),
             train_frames=sum(lengths),
@@ -230,30 +252,32 @@ class TranslationModule(L.LightningModule):
     def on_validation_epoch_start(self) -> None:
         self._reset("val")
         self._hypotheses: dict[int, str] = {}
+        self._glosses: dict[int, str] = {}
 
     def validation_step(self, batch: Batch, batch_index: int) -> None:
         smoothing = self.config.train.label_smoothing
-        smoothed, nll = self._loss_sums(batch, smoothing)
+        losses = self._loss_sums(batch, smoothing)
         tokens = int((batch.tokens_out != PAD).sum())
-        self._add(val_loss=float(smoothed), val_nll=float(nll), val_tokens=tokens)
+        self._add(val_loss=float(losses.smoothed), val_nll=float(losses.nll), val_tokens=tokens)
+        if self.model.recognition is not None:
+            glosses = int((batch.glosses != BLANK).sum())
+            self._add(val_ctc=float(losses.ctc), val_glosses=glosses)
         if len(batch.items) > 1:  # the same sentences with the keypoints of other clips
             source = torch.from_numpy(derangement(len(batch.items), seed=batch_index))
             source = source.to(batch.keypoints.device)
-            swapped = Batch(
-                batch.keypoints[source],
-                batch.frame_mask[source],
-                batch.tokens_in,
-                batch.tokens_out,
-                batch.items,
+            swapped = replace(
+                batch, keypoints=batch.keypoints[source], frame_mask=batch.frame_mask[source]
             )
-            loss, _ = self._loss_sums(swapped, smoothing)
-            self._add(val_swapped=float(loss), val_swapped_tokens=tokens)
+            self._add(val_swapped=float(self._loss_sums(swapped, smoothing).smoothed))
+            self._add(val_swapped_tokens=tokens)
         budget = self.config.train.val_decode_max - len(self._hypotheses)
         if budget > 0:  # a capped sample of clips, decoded greedily
-            part = _rows(batch, slice(0, budget))
-            greedy = replace(self.config.decode, beam_size=1)
+            part = batch.rows(slice(0, budget))
+            greedy = replace(self.config.decode, beam_size=1, ctc_beam_size=1)
             out = infer(self.reader, part.keypoints, part.frame_mask, greedy)
             self._hypotheses.update(zip(part.items.tolist(), out.hypotheses, strict=True))
+            if out.glosses is not None:
+                self._glosses.update(zip(part.items.tolist(), out.glosses, strict=True))
 
     def on_validation_epoch_end(self) -> None:
         s = self._sums
@@ -271,6 +295,13 @@ class TranslationModule(L.LightningModule):
             ]
             scores = corpus_scores([self._hypotheses[i] for i in items], references)
             record.update(val_bleu4=scores["bleu4"], val_wer=scores["wer"])
+        if s.get("val_glosses"):
+            record["val_ctc_loss"] = s["val_ctc"] / s["val_glosses"]
+        if self._glosses:
+            items = sorted(self._glosses)
+            clips = self.data.val.split.clips
+            references = [clips[self.data.val.indices[i]].glosses for i in items]
+            record["val_gloss_wer"] = gloss_wer([self._glosses[i] for i in items], references)
         record["val_seconds"] = time.perf_counter() - self._clock["val"]
         self.val_record = record
         if not math.isfinite(record["val_loss"]):
@@ -289,8 +320,11 @@ class TranslationModule(L.LightningModule):
         seconds = time.perf_counter() - self._clock["train"]
         s = self._sums
         train_seconds = seconds - getattr(self, "val_record", {}).get("val_seconds", 0.0)
+        glosses = s.get("train_glosses", 0)
+        ctc = {"train_ctc_loss": s["train_ctc"] / glosses} if glosses else {}
         return {
             "train_loss": s.get("train_loss", 0.0) / max(s.get("train_tokens", 0), 1),
+            **ctc,
             "epoch_seconds": seconds,
             "clips_per_second": s.get("train_clips", 0) / max(train_seconds, 1e-9),
             "padding_share": 1.0 - s.get("train_frames", 0) / max(s.get("train_padded", 0), 1),

@@ -101,6 +101,7 @@ class RunRecorder(Callback):
             "points": self.data.points,
             "features": self.data.features,
             "info": info,
+            "glosses": self.data.glosses,
         }
         self.run.save_checkpoint(LAST, **parts)
         if record["val_loss"] < self.best:  # finite: a non-finite one stopped training

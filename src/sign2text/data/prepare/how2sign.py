@@ -10,7 +10,7 @@ from typing import Any
 from sign2text.data.layouts import OPENPOSE_137
 from sign2text.data.prepare.engine import prepare
 from sign2text.data.prepare.plan import ClipSource, Plan
-from sign2text.data.readers.how2sign import read_table, table_path
+from sign2text.data.readers.how2sign import read_gloss_table, read_table, table_path
 from sign2text.data.readers.openpose import FPS as OPENPOSE_FPS
 from sign2text.errors import InputError
 
@@ -47,10 +47,14 @@ def _tables(root: Path, splits: Sequence[str]) -> list[tuple[str, Path]]:
     return present
 
 
-def plan_how2sign(root: str | Path, splits: Sequence[str] = SPLITS) -> Plan:
+def plan_how2sign(
+    root: str | Path, splits: Sequence[str] = SPLITS, glosses: str | Path | None = None
+) -> Plan:
     """Match How2Sign table rows to keypoint folders by SENTENCE_NAME; rows with an empty
-    SENTENCE are left out and listed."""
+    SENTENCE are left out and listed. With `glosses`, a side table (`read_gloss_table`) gives
+    each clip's glosses."""
     root = Path(root)
+    gloss_of = read_gloss_table(glosses) if glosses else {}
     folders = _keypoint_folders(root)
     if not folders:
         raise InputError(
@@ -74,17 +78,31 @@ def plan_how2sign(root: str | Path, splits: Sequence[str] = SPLITS) -> Plan:
                 no_sentence.append({"split": split, "name": row.name})
                 continue
             sources.append(
-                ClipSource(split, row.name, row.sentence, row.signer, str(folder), "openpose")
+                ClipSource(
+                    split,
+                    row.name,
+                    row.sentence,
+                    row.signer,
+                    str(folder),
+                    "openpose",
+                    gloss_of.get(row.name, ""),
+                )
             )
     if no_sentence and not sources:
         raise InputError(root, "no table row has a sentence", "check the tables' SENTENCE column")
     inputs = (*_keypoint_bases(root), *(table for _, table in tables))
     notes: dict[str, Any] = {"no_sentence": no_sentence}
+    if glosses:
+        inputs = (*inputs, Path(glosses))
+        notes["clips_with_glosses"] = sum(bool(s.glosses) for s in sources)
     return Plan(
         sources, OPENPOSE_137, OPENPOSE_FPS, notes, inputs, missing, sorted(set(folders) - used)
     )
 
 
-def prepare_how2sign(root: str | Path, out: str | Path, **options: Any) -> dict[str, Any]:
-    """Prepare a How2Sign-layout folder (real or synthetic)."""
-    return prepare(plan_how2sign(root), out, **options)
+def prepare_how2sign(
+    root: str | Path, out: str | Path, glosses: str | Path | None = None, **options: Any
+) -> dict[str, Any]:
+    """Prepare a How2Sign-layout folder (real or synthetic), with glosses from a side table
+    when `glosses` names one."""
+    return prepare(plan_how2sign(root, glosses=glosses), out, **options)

@@ -92,7 +92,7 @@ def plan_listed(clips: list[ListedClip], where: Path, fps: float | None = None) 
     layout = _one_layout(known).layout
     fps, notes = _frame_rate([header for _, header in known], fps)
     sources = [
-        ClipSource(c.split, c.name, c.sentence, c.signer, str(c.path), reader)
+        ClipSource(c.split, c.name, c.sentence, c.signer, str(c.path), reader, c.glosses)
         for c, reader in zip(clips, readers, strict=True)
     ]
     inputs = tuple(dict.fromkeys(c.listed_in for c in clips))

@@ -18,7 +18,7 @@ def plan_phoenix(root: str | Path) -> Plan:
     """One source per sequence of `<root>/{train,dev,test}.skels`; dev becomes val."""
     root = Path(root).absolute()
     sources = [
-        ClipSource(split, seq.name, seq.sentence, seq.name, seq.path, "phoenix")
+        ClipSource(split, seq.name, seq.sentence, seq.name, seq.path, "phoenix", seq.glosses)
         for stem, split in PHOENIX_SPLITS.items()
         if (root / f"{stem}.skels").exists()
         for seq in read_split(root / f"{stem}.skels")
@@ -32,7 +32,7 @@ def plan_phoenix(root: str | Path) -> Plan:
     read = tuple(
         root / f"{stem}{suffix}"
         for stem in PHOENIX_SPLITS
-        for suffix in (".skels", ".text", ".files")
+        for suffix in (".skels", ".text", ".files", ".gloss")
         if (root / f"{stem}{suffix}").exists()
     )
     return finish_plan(sources, PHOENIX_50, PHOENIX_FPS, {}, root, read)

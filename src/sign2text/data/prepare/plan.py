@@ -26,6 +26,7 @@ class ClipSource:
     signer: str
     path: str
     reader: str  # a `readers.registry.READERS` kind
+    glosses: str = ""  # white-space separated, where the corpus has them
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def _read_clips(
                 "frames": clip.frames,
                 "sentence": source.sentence,
                 "signer": source.signer,
+                **({"glosses": source.glosses} if source.glosses else {}),
             }
         )
         totals["frames"] += clip.frames

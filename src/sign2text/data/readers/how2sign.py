@@ -66,3 +66,34 @@ def read_table(path: str | Path) -> list[SentenceRow]:
         signer = (record.get("VIDEO_ID") or name).strip()
         rows.append(SentenceRow(name=name, sentence=sentence, signer=signer))
     return rows
+
+
+GLOSS_COLUMNS = ("glosses", "GLOSSES")  # either spelling names a gloss table's gloss column
+
+
+def read_gloss_table(path: str | Path) -> dict[str, str]:
+    """Glosses by SENTENCE_NAME from a tab-separated side table (columns SENTENCE_NAME and
+    glosses, white-space separated), as `sign2text synth` writes `synth_glosses.tsv`."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError as error:
+        raise InputError(path, "the gloss table does not exist", "check the path") from error
+    except UnicodeDecodeError as error:
+        raise InputError(
+            path, f"not UTF-8 (byte {error.start})", "re-save the table as UTF-8"
+        ) from error
+    reader = csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = reader.fieldnames or []
+    column = next((c for c in GLOSS_COLUMNS if c in header), None)
+    if "SENTENCE_NAME" not in header or column is None:
+        raise InputError(
+            path,
+            f"a gloss table needs the columns SENTENCE_NAME and glosses; the header is {header}",
+            "write it tab-separated: SENTENCE_NAME<TAB>glosses",
+        )
+    return {
+        (record.get("SENTENCE_NAME") or "").strip(): " ".join((record.get(column) or "").split())
+        for record in reader
+        if (record.get("SENTENCE_NAME") or "").strip()
+    }

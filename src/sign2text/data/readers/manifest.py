@@ -3,10 +3,11 @@
 Two kinds of listing are read here. A manifest is a CSV, TSV or JSONL table with the columns
 `path` (a keypoint file or an OpenPose clip folder, absolute or relative to the manifest's
 folder), `sentence`, `split` (train, val or test; dev means val) and, optionally, `signer`,
-`name` (default: the file's stem) and `layout` (a known layout, for arrays that carry no point
-names). A `.pose` folder holds `.pose` files in `train/`, `val/` (or `dev/`) and `test/`
-subfolders (or directly, as train) with a JSON metadata file beside each holding its sentence.
-TSV cells are not quoted (a sentence may contain quotes); CSV cells follow CSV quoting.
+`name` (default: the file's stem), `layout` (a known layout, for arrays that carry no point
+names) and `glosses` (white-space separated, or a JSON list; for a recognition head). A `.pose`
+folder holds `.pose` files in `train/`, `val/` (or `dev/`) and `test/` subfolders (or
+directly, as train) with a JSON metadata file beside each holding its sentence. TSV cells are
+not quoted (a sentence may contain quotes); CSV cells follow CSV quoting.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sign2text.data.layouts import LAYOUTS
 from sign2text.errors import InputError
 
 REQUIRED_COLUMNS = ("path", "sentence", "split")
-OPTIONAL_COLUMNS = ("signer", "name", "layout")
+OPTIONAL_COLUMNS = ("signer", "name", "layout", "glosses")
 SPLITS = {"train": "train", "val": "val", "dev": "val", "test": "test"}  # listed -> sign2text
 DELIMITERS = {".csv": ",", ".tsv": "\t"}  # the other manifest format is .jsonl
 METADATA_SUFFIXES = ("_metadata.json", ".json")  # what follows a clip's id in its metadata file
@@ -42,6 +43,7 @@ class ListedClip:
     layout: str  # a LAYOUTS name for arrays without point names, or ""
     listed_in: Path  # the manifest, or the clip's metadata file
     line: int = 0  # its line in the manifest; 0 when listed by a folder
+    glosses: str = ""  # white-space separated, where the listing gives them
 
     def error(self, problem: str, fix: str = "") -> InputError:
         """An InputError naming the listing (and line) this clip came from."""
@@ -160,8 +162,18 @@ def _listed(manifest: Path, line: int, record: dict[str, str]) -> ListedClip:
         )
     name = (record.get("name") or "").strip() or (path.name if path.is_dir() else path.stem)
     signer = (record.get("signer") or "").strip() or name
+    listed = record.get("glosses") or ""  # JSONL may give a list
+    glosses = " ".join(listed if isinstance(listed, list) else listed.split())
     return ListedClip(
-        path, record["sentence"].strip(), SPLITS[split], name, signer, layout, manifest, line
+        path,
+        record["sentence"].strip(),
+        SPLITS[split],
+        name,
+        signer,
+        layout,
+        manifest,
+        line,
+        glosses,
     )
 
 

@@ -2,7 +2,8 @@
 
 `<split>.skels` holds one sequence a line: per frame 150 numbers (the 50 joints of PHOENIX_50,
 x y z each) and a 0..1 progress counter, all space-separated. Line n of `<split>.text` is its
-German sentence and line n of `<split>.files` its name. The format has no confidence, so every
+German sentence, line n of `<split>.files` its name and line n of `<split>.gloss`, when there,
+its glosses. The format has no confidence, so every
 joint counts as found.
 
 A sequence is addressed as `<split>.skels#<line>` (line numbers from 1). Each process finds the
@@ -37,6 +38,7 @@ class PhoenixSequence:
     path: str  # "<split>.skels#<line>"
     name: str
     sentence: str
+    glosses: str = ""  # line n of `<split>.gloss`, when that file is there
 
 
 def sequence_path(skels: str | Path, line: int) -> str:
@@ -84,9 +86,12 @@ def read_split(skels: str | Path) -> list[PhoenixSequence]:
     lines = len(line_offsets(skels)) - 1
     sentences = _text_lines(skels.with_suffix(".text"))
     names = _text_lines(skels.with_suffix(".files"))
+    gloss_file = skels.with_suffix(".gloss")
+    glosses = _text_lines(gloss_file) if gloss_file.exists() else [""] * lines
     for path, listed in (
         (skels.with_suffix(".text"), sentences),
         (skels.with_suffix(".files"), names),
+        (gloss_file, glosses),
     ):
         if len(listed) != lines:
             raise InputError(
@@ -95,8 +100,13 @@ def read_split(skels: str | Path) -> list[PhoenixSequence]:
                 "the .skels, .text and .files of a split must list the same sequences",
             )
     return [
-        PhoenixSequence(sequence_path(skels, n), name.strip() or f"{skels.stem}-{n}", text.strip())
-        for n, (name, text) in enumerate(zip(names, sentences, strict=True), start=1)
+        PhoenixSequence(
+            sequence_path(skels, n),
+            name.strip() or f"{skels.stem}-{n}",
+            text.strip(),
+            " ".join(gloss.split()),
+        )
+        for n, (name, text, gloss) in enumerate(zip(names, sentences, glosses, strict=True), 1)
     ]
 
 
