@@ -72,3 +72,12 @@ def test_training_data_is_resampled_to_the_configured_rate(tiny_prepared: Path) 
 def test_a_negative_frame_rate_is_refused() -> None:
     with pytest.raises(configuration.ConfigError, match="data.fps"):
         configuration.load(None, ["data.fps=-5"])
+
+
+def test_max_fps_caps_only_faster_data() -> None:
+    from sign2text.data.frames import target_fps
+
+    assert target_fps(0, 25, 50) == 25  # 50 fps data resampled down to the cap
+    assert target_fps(0, 25, 24) == 0  # slower data keeps its own rate: never upsampled
+    assert target_fps(0, 0, 50) == 0  # no cap
+    assert target_fps(12, 25, 50) == 12  # data.fps, when set, decides

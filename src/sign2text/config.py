@@ -25,6 +25,7 @@ class DataConfig:
     centre: str = "clip"
     hands: str = "both"
     fps: float = 0.0
+    max_fps: float = 0.0
     max_frames: int = 512
     train_subset: float = 1.0
 
@@ -290,6 +291,7 @@ def _data_checks(data: DataConfig, text: TextConfig, augment: AugmentConfig) -> 
         (data.hands in HAND_NAMES, f"data.hands {data.hands!r} is not one of {HAND_NAMES}"),
         (0.0 < data.train_subset <= 1.0, "data.train_subset must be in (0, 1]"),
         (data.fps >= 0, "data.fps must be 0 (keep the data's frame rate) or positive"),
+        (data.max_fps >= 0, "data.max_fps must be 0 (no cap) or positive"),
         (
             text.tokenizer in TOKENIZER_NAMES,
             f"text.tokenizer {text.tokenizer!r} is not one of {TOKENIZER_NAMES}",

@@ -50,3 +50,11 @@ def model_frames(
 ) -> np.ndarray:
     """What the model sees of a clip: resampled to `target_fps`, then capped."""
     return cap_frames(resample(clip, source_fps, target_fps), max_frames)
+
+
+def target_fps(fps: float, max_fps: float, data_fps: float) -> float:
+    """The rate clips of a dataset at `data_fps` are resampled to: `fps` when set, else
+    `max_fps` when the data is faster, else 0 (their own rate)."""
+    if fps:
+        return fps
+    return max_fps if 0 < max_fps < data_fps else 0.0

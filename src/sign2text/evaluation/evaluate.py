@@ -27,6 +27,7 @@ from sign2text.data.dataset import (
     TranslationDataset,
     collate_packed,
 )
+from sign2text.data.frames import target_fps
 from sign2text.evaluation.sanity import best_constant_sentence, warnings_for
 from sign2text.metrics import corpus_scores, gloss_wer
 from sign2text.model.checkpoint import Loaded
@@ -192,7 +193,7 @@ def evaluate(
         loaded.points,
         config.data.max_frames,
         config.text.max_tokens,
-        fps=config.data.fps,
+        fps=target_fps(config.data.fps, config.data.max_fps, float(data.meta["fps"])),
         on_common=config.data.points == common.POINTS,
     )
     references = [data.clips[i].sentence for i in dataset.indices]

@@ -24,6 +24,7 @@ from sign2text.data.dataset import (
     read_meta,
 )
 from sign2text.data.features import Anchors, input_size
+from sign2text.data.frames import target_fps
 from sign2text.data.layouts import Layout
 from sign2text.errors import InputError
 from sign2text.text.glosses import GlossVocabulary
@@ -61,7 +62,7 @@ def load_data(config: Config) -> Data:
         count = max(1, round(len(train_split) * config.data.train_subset))
         subset = sorted(rng.permutation(len(train_split))[:count].tolist())
     cap, words = config.data.max_frames, config.text.max_tokens
-    fps = config.data.fps
+    fps = target_fps(config.data.fps, config.data.max_fps, float(meta["fps"]))
     on_common = config.data.points == common.POINTS
     glosses = gloss_vocabulary(folder, train_split) if config.model.ctc_weight > 0 else None
     train = TranslationDataset(
