@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +19,7 @@ from sign2text.data.frames import model_frames
 from sign2text.data.layouts import Layout
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.registry import clip_kind, read_clip
-from sign2text.errors import InputError
+from sign2text.errors import ConfigError, InputError
 from sign2text.model import checkpoint
 from sign2text.model.inference import Reader, infer
 
@@ -103,13 +106,21 @@ def translate(
     checkpoint_path: Path,
     *,
     options: DecodeConfig | None = None,
+    beam: int | None = None,
     device: str | None = None,
 ) -> list[tuple[str, str]]:
-    """(input, sentence) for every input: OpenPose folder, .pose, .npy/.npz or video."""
+    """(input, sentence) for every input: OpenPose folder, .pose, .npy/.npz or video.
+
+    Decoded with `options` (default: the run's `decode` section), with beam size `beam` when
+    given (1: greedy)."""
+    if beam is not None and beam < 1:
+        raise ConfigError(f"--beam must be at least 1, got {beam}")
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     loaded = checkpoint.load(checkpoint_path, target)
     config, reader = loaded.config, Reader.of(loaded)
     options = options or config.decode
+    if beam is not None:
+        options = replace(options, beam_size=beam)
     for path in inputs:  # before any extraction: each input exists and the model can read it
         clip_kind(Path(path))
         _check_readable(Path(path), loaded)
@@ -126,3 +137,12 @@ def translate(
             sentence = infer(reader, keypoints, mask, options).hypotheses[0]
             results.append((str(path), sentence))
     return results
+
+
+def translations_tsv(results: list[tuple[str, str]]) -> str:
+    """`translate`'s results as a TSV file's text: a header, then input and sentence."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["input", "sentence"])
+    writer.writerows(results)
+    return buffer.getvalue()
