@@ -179,3 +179,8 @@ def test_predictions_tsv_round_trip_and_worst_sentences(tmp_path: Path) -> None:
     assert [p.clip for p in worst(read, 2)] == ["c1", "c2"]
     older = [Prediction(p.clip, p.reference, p.hypothesis) for p in read]  # no scores yet
     assert [p.clip for p in worst(older, 1)] == ["c1"]
+
+
+def test_latex_escapes_names_in_one_pass() -> None:
+    named = Table([Column("run", "run")], [[Cell("a_b & 50% {x}\\y")]])
+    assert table_latex(named).splitlines()[7] == ("a\\_b \\& 50\\% \\{x\\}\\textbackslash{}y \\\\")
