@@ -9,8 +9,11 @@ import pytest
 
 from conftest import TINY_MODEL
 from sign2text import config as configuration
+from sign2text.cli import main
 from sign2text.evaluation.evaluate import evaluate
-from sign2text.reports.compare import csv_text, latex, load_run, markdown, table
+from sign2text.evaluation.sentences import HEADER, read_predictions
+from sign2text.metrics import sentence_scores
+from sign2text.reports.compare import load_run, table, table_csv, table_latex, table_markdown
 from sign2text.reports.plots import plot_runs
 from sign2text.runs import run_status
 from sign2text.training import train
@@ -48,7 +51,10 @@ def test_evaluation_writes_metrics_predictions_and_ablations(two_runs: list[Path
     assert metrics["warnings"], "a model trained on random data must be flagged"
     with open(two_runs[0] / "eval_test" / "predictions.tsv", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))
-    assert rows[0] == ["clip", "reference", "hypothesis"] and len(rows) == 1 + metrics["clips"]
+    assert rows[0] == list(HEADER) and len(rows) == 1 + metrics["clips"]
+    predictions = read_predictions(two_runs[0] / "eval_test" / "predictions.tsv")
+    own = sentence_scores([p.hypothesis for p in predictions], [p.reference for p in predictions])
+    assert [p.bleu for p in predictions] == [round(b, 2) for b in own["bleu"]]
 
 
 def test_history_is_the_users_plotting_format(two_runs: list[Path]) -> None:
@@ -60,14 +66,43 @@ def test_history_is_the_users_plotting_format(two_runs: list[Path]) -> None:
 
 
 def test_compare_lists_differences_and_significance(two_runs: list[Path]) -> None:
-    header, rows = table([load_run(r, "test") for r in two_runs])
-    assert "train.lr" in header and "model.d_model" not in header
-    assert rows[0][-1] == "-" and 0.0 <= float(rows[1][-1]) <= 1.0
-    assert "| v1 |" in markdown(header, rows)
-    assert r"\toprule" in latex(header, rows) and "train.lr" in latex(header, rows).replace(
-        "\\_", "_"
-    )
-    assert csv_text(header, rows).count("\n") == 3
+    compared = table([load_run(r, "test") for r in two_runs])
+    names = [column.name for column in compared.columns]
+    assert "train.lr" in names and "model.d_model" not in names
+    assert compared.rows[0][-1].value is None and 0.0 <= compared.rows[1][-1].value <= 1.0
+    assert "| v1 |" in table_markdown(compared)
+    assert r"\toprule" in table_latex(compared) and "train.lr" in table_latex(compared)
+    assert table_csv(compared).count("\n") == 3
+
+
+def test_compare_command_writes_the_chosen_columns(
+    two_runs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "table"
+    runs = [str(r) for r in two_runs]
+    command = ["compare", *runs, "--columns", "bleu4,wer", "--intervals", "pm", "-o", str(out)]
+    assert main([*command, "--caption", "Two runs", "--label", "tab:two"]) == 0
+    tex = (tmp_path / "table.tex").read_text()
+    assert "\\caption{Two runs}" in tex and "\\label{tab:two}" in tex and "$\\pm$" in tex
+    with open(tmp_path / "table.csv", newline="") as handle:
+        header = next(csv.reader(handle))
+    bounded = [f"{name}{end}" for name in ("bleu4", "wer") for end in ("", "_low", "_high")]
+    assert header == ["run", "train.lr", *bounded]
+    capsys.readouterr()
+    assert main(["compare", *runs, "--columns", "bleu4,blue"]) == 2
+    assert "blue" in capsys.readouterr().err
+
+
+def test_evaluate_lists_the_worst_sentences(
+    two_runs: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evaluate", str(two_runs[1]), "--worst", "2"]) == 0
+    out = capsys.readouterr().out
+    worst = read_predictions(two_runs[1] / "eval_test" / "predictions.tsv")
+    lowest = min(worst, key=lambda p: p.bleu or 0.0)
+    assert "the 2 worst sentences (lowest sentence BLEU):" in out
+    assert f"  {lowest.clip}  BLEU {lowest.bleu:.2f}" in out
+    assert out.count("    reference:  ") == 2
 
 
 def test_plot_and_status(two_runs: list[Path], tmp_path: Path) -> None:
@@ -79,7 +114,7 @@ def test_plot_and_status(two_runs: list[Path], tmp_path: Path) -> None:
 
 
 def test_translate_matches_evaluation_and_refuses_other_layouts(
-    two_runs: list[Path], tmp_path: Path
+    two_runs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import numpy as np
 
@@ -88,7 +123,7 @@ def test_translate_matches_evaluation_and_refuses_other_layouts(
 
     run = two_runs[0]
     with open(run / "eval_test" / "predictions.tsv", newline="") as handle:
-        clip, _, hypothesis = list(csv.reader(handle, delimiter="\t"))[1]
+        clip, _, hypothesis, *_ = list(csv.reader(handle, delimiter="\t"))[1]
     prepared = Path(yaml_value(run / "config.yaml", "prepared"))
     folder = prepared.parent / "openpose" / clip
     [(path, sentence, _)] = translate([folder], run / "best_checkpoint.pt")
@@ -97,6 +132,39 @@ def test_translate_matches_evaluation_and_refuses_other_layouts(
     np.save(other, np.ones((5, 50, 3), np.float32))
     with pytest.raises(InputError, match="openpose137.* 137"):
         translate([other], run / "best_checkpoint.pt")
+    import sign2text.translate as module
+
+    searched = []
+    infer = module.infer
+
+    def spy(*args, **kwargs):
+        searched.append(args[3].beam_size)
+        return infer(*args, **kwargs)
+
+    monkeypatch.setattr(module, "infer", spy)
+    translate([folder], run / "best_checkpoint.pt", beam=3)
+    assert searched == [3]
+
+
+def test_translate_writes_a_tsv_and_never_over_its_input(
+    two_runs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = two_runs[0]
+    prepared = Path(yaml_value(run / "config.yaml", "prepared"))
+    folders = sorted((prepared.parent / "openpose").iterdir())[:2]
+    out = tmp_path / "sentences.tsv"
+    command = ["translate", *map(str, folders), "--checkpoint", str(run / "best_checkpoint.pt")]
+    assert main([*command, "--beam", "2", "--out", str(out)]) == 0
+    with open(out, newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    assert rows[0] == ["input", "sentence"] and [r[0] for r in rows[1:]] == list(map(str, folders))
+    before = out.read_bytes()
+    assert main([*command, "--out", str(out)]) == 2  # exists: only with --overwrite
+    assert "--overwrite" in capsys.readouterr().err and out.read_bytes() == before
+    clip_file = next(folders[0].iterdir())
+    kept = clip_file.read_bytes()
+    assert main([*command, "--out", str(clip_file), "--overwrite"]) == 2
+    assert clip_file.read_bytes() == kept
 
 
 def yaml_value(path: Path, key: str) -> str:

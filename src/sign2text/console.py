@@ -1,5 +1,6 @@
-"""What a command shows on the console: this package's log records, quiet libraries, and a
-failure the user can act on as one line (with its traceback only when asked)."""
+"""What a command shows on the console: this package's log records (above any progress bar,
+never onto it), quiet libraries, and a failure the user can act on as one line (with its
+traceback only when asked)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 import traceback
 import warnings
 from collections.abc import Callable
+
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sign2text.errors import Failure, describe_os_error
 
@@ -33,7 +36,8 @@ def run_reporting_failures(command: Callable[[], None], verbose: bool = False) -
     _quiet_libraries()
     logging.raiseExceptions = verbose  # a log file on a full disk is not worth a traceback
     try:
-        command()
+        with logging_redirect_tqdm():  # log lines go above progress bars, not onto them
+            command()
     except Failure as error:
         return _report(error, error.exit_code, verbose)
     except OSError as error:  # a file the command met: unreadable, unwritable, missing

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import jiwer
 import numpy as np
 from rouge_score import rouge_scorer
+from sacrebleu import sentence_bleu
 from sacrebleu.metrics import BLEU, CHRF
 
 BLEU_ORDERS = (1, 2, 3, 4)
@@ -204,6 +205,20 @@ def _wer_family(
         "wer_normalized": _wer_statistics(
             [normalize_for_wer(h) for h in hypotheses], [normalize_for_wer(r) for r in references]
         ),
+    }
+
+
+def sentence_scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, list[float]]:
+    """Each sentence's own score: `bleu` (sacrebleu's `sentence_bleu`: exp smoothing,
+    effective n-gram order, 0-100) and `wer` (jiwer's word edits / reference words, a
+    fraction; an empty reference counts its hypothesis's words, as corpus WER does)."""
+    _check_corpus(hypotheses, references)
+    wer = _wer_statistics(hypotheses, references).counts  # (sentences, [edits, words])
+    return {
+        "bleu": [
+            float(sentence_bleu(h, [r]).score) for h, r in zip(hypotheses, references, strict=True)
+        ],
+        "wer": [_ratio(row) for row in wer],
     }
 
 

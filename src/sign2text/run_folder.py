@@ -7,6 +7,7 @@ best_checkpoint.pt   portable checkpoints (model, config, tokenizer), weights-on
 last_checkpoint.pt
 resume.ckpt          the full trainer state for `train --resume`
 state.json, pid      how the run stands: running (with its pid), then how it ended
+progress.json        where the running epoch is (batches, clips), rewritten every few seconds
 tensorboard/         TensorBoard logs
 eval_<split>/        metrics.json and predictions.tsv of `evaluate`
 curves.png           `plot`'s default output
@@ -36,16 +37,20 @@ BEST = "best_checkpoint.pt"
 LAST = "last_checkpoint.pt"
 RESUME = "resume.ckpt"
 STATE = "state.json"
+PROGRESS = "progress.json"
 PID = "pid"
 TENSORBOARD = "tensorboard"
 CURVES = "curves.png"
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.tsv"
 GLOSSES = "glosses.tsv"  # recognised glosses, from a model with a recognition head
-NAMES = (CONFIG, LOG, CONSOLE, HISTORY, BEST, LAST, RESUME, STATE, PID, TENSORBOARD, CURVES)
+NAMES = (
+    *(CONFIG, LOG, CONSOLE, HISTORY, BEST, LAST, RESUME, STATE, PID, TENSORBOARD, CURVES),
+    PROGRESS,
+)
 ENDINGS = ("finished", "stopped", "failed", "pruned")
 # What a fresh start removes, so that an older run's files are not mistaken for its own.
-EARLIER_ATTEMPT = (RESUME, HISTORY, STATE, BEST, LAST)
+EARLIER_ATTEMPT = (RESUME, HISTORY, STATE, BEST, LAST, PROGRESS)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -149,6 +154,13 @@ class RunFolder:
     def clear_state(self) -> None:
         """Forget how an earlier attempt ended: a newly started one writes its own."""
         (self.path / STATE).unlink(missing_ok=True)
+
+    def write_progress(self, progress: dict[str, Any]) -> None:
+        """Where the running epoch is (`training.progress.EpochProgress` writes it)."""
+        atomic.write_json(self.path / PROGRESS, progress)
+
+    def read_progress(self) -> dict[str, Any]:
+        return _read_json(self.path / PROGRESS)
 
     def write_pid(self, pid: int) -> None:
         atomic.write_text(self.path / PID, f"{pid}\n")

@@ -6,7 +6,7 @@ import math
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class RunStatus:
     best: dict[str, Any]
     health: str
     reason: str = ""  # why it failed
+    progress: dict[str, Any] = field(default_factory=dict)  # in the running epoch (see below)
 
 
 def _state(run: RunFolder, record: dict[str, Any]) -> tuple[str, bool]:
@@ -87,13 +88,32 @@ def run_status(run_dir: str | Path) -> RunStatus:
     last = at(done - 1) if done else {}
     scored = [(v, i) for i, v in enumerate(history.get("val_loss", [])) if _finite(v)]
     best = at(min(scored)[1]) if scored else {}
-    eta = None
-    if alive and done:
-        per_epoch = sum(history["epoch_seconds"]) / done
-        eta = per_epoch * max(epochs - done, 0)
+    progress = _running_epoch(run, done) if alive else {}
+    eta = _eta(history, done, epochs, progress) if alive else None
     health = history["health"][-1] if done and history.get("health") else "-"
     reason = str(record.get("reason", "")) if state == "failed" else ""
-    return RunStatus(run.path, state, done, epochs, eta, last, best, health, reason)
+    return RunStatus(run.path, state, done, epochs, eta, last, best, health, reason, progress)
+
+
+def _running_epoch(run: RunFolder, done: int) -> dict[str, Any]:
+    """progress.json when it is about the epoch after the `done` finished ones (one an earlier
+    process left, or of an epoch now finished, is not)."""
+    progress = run.read_progress()
+    return progress if progress.get("epoch") == done + 1 else {}
+
+
+def _eta(history: dict[str, Any], done: int, epochs: int, progress: dict[str, Any]) -> float | None:
+    """Seconds to the last epoch's end: epochs left at the mean epoch's time, less what the
+    running epoch has done; in the first epoch, from how far it has come."""
+    batches, total = progress.get("batches") or 0, progress.get("batches_total") or 0
+    into = float(progress.get("seconds", 0.0))
+    if done:
+        per_epoch = sum(history["epoch_seconds"]) / done
+    elif batches and total:
+        per_epoch = into * total / batches
+    else:
+        return None
+    return max(per_epoch * max(epochs - done, 0) - (into if progress else 0.0), 0.0)
 
 
 def _finite(value: Any) -> bool:

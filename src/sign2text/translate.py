@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,7 +20,7 @@ from sign2text.data.frames import model_frames
 from sign2text.data.layouts import Layout
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.registry import clip_kind, read_clip
-from sign2text.errors import InputError
+from sign2text.errors import ConfigError, InputError
 from sign2text.model import checkpoint
 from sign2text.model.inference import Reader, infer
 
@@ -112,13 +115,21 @@ def translate(
     checkpoint_path: Path,
     *,
     options: DecodeConfig | None = None,
+    beam: int | None = None,
     device: str | None = None,
 ) -> list[Translation]:
-    """A translation of every input: OpenPose folder, .pose, .npy/.npz or video."""
+    """A translation of every input: OpenPose folder, .pose, .npy/.npz or video.
+
+    Decoded with `options` (default: the run's `decode` section), with beam size `beam` when
+    given (1: greedy)."""
+    if beam is not None and beam < 1:
+        raise ConfigError(f"--beam must be at least 1, got {beam}")
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     loaded = checkpoint.load(checkpoint_path, target)
     config, reader = loaded.config, Reader.of(loaded)
     options = options or config.decode
+    if beam is not None:
+        options = replace(options, beam_size=beam)
     for path in inputs:  # before any extraction: each input exists and the model can read it
         clip_kind(Path(path))
         _check_readable(Path(path), loaded)
@@ -136,3 +147,15 @@ def translate(
             glosses = out.glosses[0] if out.glosses is not None else None
             results.append(Translation(str(path), out.hypotheses[0], glosses))
     return results
+
+
+def translations_tsv(results: list[Translation], glosses: bool = False) -> str:
+    """`translate`'s results as a TSV file's text: a header, then input and sentence (and the
+    recognised glosses, with `glosses`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["input", "sentence", *(["glosses"] if glosses else [])])
+    writer.writerows(
+        (r.input, r.sentence, *([r.glosses or ""] if glosses else [])) for r in results
+    )
+    return buffer.getvalue()

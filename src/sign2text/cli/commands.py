@@ -213,11 +213,25 @@ def cmd_status(args: argparse.Namespace) -> None:
         s = run_status(run_dir)
         eta = format_duration(s.eta_seconds)
         print(f"{run_dir}: {s.state}, epoch {s.epoch}/{s.epochs}, ETA {eta}")
+        if s.progress:
+            print(f"  {_epoch_progress(s.progress)}")
         if s.reason:
             print(f"  reason: {s.reason}")
         print(f"  last: {_figures({k: v for k, v in s.last.items() if k != 'epoch'})}")
         print(f"  best: {_figures(s.best)}")
         print(f"  health: {s.health}")
+
+
+def _epoch_progress(progress: dict) -> str:
+    """`epoch 3/30 running: 120/400 batches, 3,840/12,800 clips (30%), 1m25s in`."""
+    from sign2text.durations import format_duration
+
+    p = progress
+    done = f"{p['batches']:,}/{p['batches_total']:,} batches"
+    if p.get("clips_total"):
+        done += f", {p['clips']:,}/{p['clips_total']:,} clips ({p['clips'] / p['clips_total']:.0%})"
+    into = format_duration(p["seconds"])
+    return f"epoch {p['epoch']}/{p['epochs']} running: {done}, {into} in"
 
 
 def _figures(values: dict) -> str:
@@ -242,32 +256,53 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from sign2text import atomic, outputs
     from sign2text.reports.compare import (
         SIGNIFICANCE_SAMPLES,
-        csv_text,
-        latex,
+        column_names,
         load_run,
-        markdown,
         table,
+        table_csv,
+        table_latex,
+        table_markdown,
     )
 
-    formats = {".md": markdown, ".tex": latex, ".csv": csv_text}
+    columns = column_names(args.columns)
+    formats = {
+        ".md": functools.partial(table_markdown, intervals=args.intervals),
+        ".tex": functools.partial(
+            table_latex, intervals=args.intervals, caption=args.caption, label=args.label
+        ),
+        ".csv": table_csv,
+    }
     files = outputs.output_files(args.output, list(formats), overwrite=args.overwrite)
-    header, rows = table([load_run(Path(r), args.split) for r in args.runs])
-    print(markdown(header, rows))
+    reports = [load_run(Path(r), args.split) for r in args.runs]
+    compared = table(reports, columns, intervals=args.intervals != "none")
+    print(table_markdown(compared, args.intervals))
+    shown = {
+        "pm": "± half the width of the 95% bootstrap interval",
+        "brackets": "[95% bootstrap interval]",
+        "none": "no intervals",
+    }
     print(
-        f"{args.split} split; 95% bootstrap intervals; p: paired bootstrap "
+        f"{args.split} split; {shown[args.intervals]}; best in bold; p: paired bootstrap "
         f"({SIGNIFICANCE_SAMPLES} resamples) against the first run"
     )
-    for path, text in zip(files, formats.values(), strict=False):
+    for path, render in zip(files, formats.values(), strict=False):
         atomic.remove_debris(path)
-        atomic.write_text(path, text(header, rows))
+        atomic.write_text(path, render(compared))
     if files:
         print(f"written: {files[0]}, .tex, .csv")
 
 
 def cmd_translate(args: argparse.Namespace) -> None:
-    from sign2text.translate import translate
+    from sign2text import atomic, outputs
+    from sign2text.translate import translate, translations_tsv
 
-    results = translate([Path(p) for p in args.inputs], Path(args.checkpoint))
+    inputs = [Path(p) for p in args.inputs]
+    out = None
+    if args.out:
+        read = [*inputs, Path(args.checkpoint)]
+        out = outputs.output_file(args.out, overwrite=args.overwrite, inputs=read, option="--out")
+        atomic.remove_debris(out)
+    results = translate(inputs, Path(args.checkpoint), beam=args.beam)
     if args.glosses and any(r.glosses is None for r in results):
         raise InputError(
             args.checkpoint,
@@ -277,6 +312,9 @@ def cmd_translate(args: argparse.Namespace) -> None:
     for result in results:
         glosses = f"\t{result.glosses}" if args.glosses else ""
         print(f"{result.input}\t{result.sentence}{glosses}")
+    if out is not None:
+        atomic.write_text(out, translations_tsv(results, glosses=args.glosses))
+        print(f"written: {out}")
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
@@ -306,7 +344,22 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         args.run_dir, args.split, checkpoint_name=args.checkpoint, batch_size=args.batch_size
     )
     _print_metrics(f"{args.run_dir} on {args.split} ({metrics['clips']} clips)", metrics)
+    if args.worst:
+        _print_worst(out, args.worst)
     print(f"written: {out}")
+
+
+def _print_worst(evaluation: Path, n: int) -> None:
+    """The `n` sentences of an evaluation with the lowest sentence BLEU."""
+    from sign2text.evaluation.sentences import read_predictions, worst
+    from sign2text.run_folder import PREDICTIONS
+
+    rows = worst(read_predictions(evaluation / PREDICTIONS), n)
+    print(f"the {len(rows)} worst sentences (lowest sentence BLEU):")
+    for p in rows:
+        print(f"  {p.clip}  BLEU {p.bleu:.2f}  WER {p.wer:.3f}")
+        print(f"    reference:  {p.reference}")
+        print(f"    hypothesis: {p.hypothesis or '(empty)'}")
 
 
 def cmd_score(args: argparse.Namespace) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from sign2text import __version__
 from sign2text.cli.commands import (
     cmd_compare,
     cmd_demo,
@@ -27,9 +28,23 @@ from sign2text.cli.commands import (
 )
 from sign2text.presets import SEARCH_SPACE
 
-DESCRIPTION = (
-    "The `sign2text` command: parses arguments and dispatches; the work happens in the modules."
-)
+DESCRIPTION = """\
+Sign-language-to-text translation from body, hand and face keypoints: prepare a dataset
+(How2Sign's OpenPose release, .pose files, PHOENIX, a manifest, videos), train a
+Transformer, evaluate it with the metrics papers report, and compare runs."""
+
+EPILOG = """\
+a project, start to end:
+  sign2text demo                                     # try it: synthetic data, 7 min on a CPU
+  sign2text prepare how2sign /data/how2sign --out data/how2sign/prepared --config how2sign_v2
+  sign2text train --config how2sign_v2 --quick       # a few minutes: does it learn?
+  sign2text train --config how2sign_v2 --background  # the full run, detached
+  sign2text status                                   # follow it
+  sign2text evaluate runs/how2sign_v2 --split test --worst 10
+  sign2text compare runs/how2sign_v1 runs/how2sign_v2 -o results/table
+  sign2text translate clip.pose --checkpoint runs/how2sign_v2/best_checkpoint.pt
+
+`sign2text COMMAND --help` explains a command's options."""
 
 
 def _add_prepare_options(parser: argparse.ArgumentParser, default_out: str) -> None:
@@ -56,7 +71,9 @@ def _add_set(parser: argparse.ArgumentParser, help: str | None = None) -> None:
 
 
 def _add_synth(commands: Commands) -> None:
-    p = commands.add_parser("synth", help="write the synthetic sign language (How2Sign layout)")
+    p = commands.add_parser(
+        "synth", help="write the synthetic sign language in How2Sign's layout (to try things)"
+    )
     p.add_argument("--out", default="data/demo", help="output folder (default: data/demo)")
     p.add_argument("--size", default="demo", help="tiny | demo | how2sign (default: demo)")
     p.add_argument("--seed", type=int, default=0)
@@ -69,7 +86,9 @@ def _add_synth(commands: Commands) -> None:
 
 
 def _add_prepare(commands: Commands) -> None:
-    p = commands.add_parser("prepare", help="read raw keypoints into a prepared dataset")
+    p = commands.add_parser(
+        "prepare", help="read keypoints and sentences into a dataset ready to train on"
+    )
     formats = p.add_subparsers(dest="format", required=True)
     h = formats.add_parser("how2sign", help="How2Sign layout: openpose/ + re-aligned tables")
     h.add_argument("root", help="folder with openpose/ and how2sign_realigned_*.csv")
@@ -104,7 +123,9 @@ def _add_prepare(commands: Commands) -> None:
 
 
 def _add_train(commands: Commands) -> None:
-    p = commands.add_parser("train", help="train a model")
+    p = commands.add_parser(
+        "train", help="train a model (--quick: a short run that ends in a verdict)"
+    )
     p.add_argument("--config", default="demo", help="config file or preset name")
     _add_set(p, "override a config value, e.g. --set train.lr=3e-4 (repeatable)")
     p.add_argument("--run-dir", help="run folder (default: runs/<config name>)")
@@ -127,7 +148,9 @@ def _add_train(commands: Commands) -> None:
 
 
 def _add_status(commands: Commands) -> None:
-    p = commands.add_parser("status", help="state, progress, ETA and health of runs")
+    p = commands.add_parser(
+        "status", help="how runs stand: progress in the epoch, ETA, metrics, health"
+    )
     p.add_argument("runs", nargs="*", help="run folders (default: every run under runs/)")
     p.set_defaults(func=cmd_status)
 
@@ -139,18 +162,41 @@ def _add_stop(commands: Commands) -> None:
 
 
 def _add_compare(commands: Commands) -> None:
-    p = commands.add_parser("compare", help="one table of several evaluated runs")
+    p = commands.add_parser(
+        "compare", help="evaluated runs side by side: Markdown, LaTeX and CSV tables"
+    )
     p.add_argument("runs", nargs="+", help="run folders; the first is the baseline")
     p.add_argument("--split", default="test")
     p.add_argument("-o", "--output", help="also write OUTPUT.md, OUTPUT.tex and OUTPUT.csv")
     p.add_argument("--overwrite", action="store_true", help="replace those files if they exist")
+    p.add_argument(
+        "--columns",
+        metavar="NAME,...",
+        help="columns after the run and the config keys that differ, e.g. bleu4,wer,p_bleu4 "
+        "(a metric of metrics.json, p_METRIC, parameters, epochs, train_minutes; default: "
+        "parameters,epochs,train_minutes,bleu1,bleu4,chrf,rouge_l,wer,perplexity,p_bleu4,p_wer)",
+    )
+    p.add_argument(
+        "--intervals",
+        choices=("brackets", "pm", "none"),
+        default="brackets",
+        help="95%% bootstrap intervals as [low, high], as ± half their width, or not at all; "
+        "the CSV always has them as NAME_low, NAME_high (default: brackets)",
+    )
+    p.add_argument("--caption", help="LaTeX caption of the .tex table (LaTeX, as given)")
+    p.add_argument("--label", help="LaTeX label of the .tex table, e.g. tab:results")
     p.set_defaults(func=cmd_compare)
 
 
 def _add_translate(commands: Commands) -> None:
-    p = commands.add_parser("translate", help="translate new clips with a trained model")
+    p = commands.add_parser("translate", help="translate new clips or videos with a trained model")
     p.add_argument("inputs", nargs="+", help="OpenPose clip folders, .pose, .npy/.npz or videos")
     p.add_argument("--checkpoint", required=True, help="a best_checkpoint.pt")
+    p.add_argument(
+        "--beam", type=int, metavar="N", help="beam size (default: the run's decode.beam_size)"
+    )
+    p.add_argument("--out", metavar="FILE", help="also write a TSV: input, sentence")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     p.add_argument(
         "--glosses",
         action="store_true",
@@ -168,11 +214,20 @@ def _add_plot(commands: Commands) -> None:
 
 
 def _add_evaluate(commands: Commands) -> None:
-    p = commands.add_parser("evaluate", help="score a trained run on a split")
+    p = commands.add_parser(
+        "evaluate", help="score a trained run on a split, beside the ablations it must beat"
+    )
     p.add_argument("run_dir")
     p.add_argument("--split", default="test")
     p.add_argument("--checkpoint", default="best_checkpoint.pt")
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument(
+        "--worst",
+        type=int,
+        metavar="N",
+        default=0,
+        help="then list the N sentences with the lowest sentence BLEU",
+    )
     p.set_defaults(func=cmd_evaluate)
 
 
@@ -187,7 +242,9 @@ def _add_score(commands: Commands) -> None:
 
 
 def _add_demo(commands: Commands) -> None:
-    p = commands.add_parser("demo", help="synthetic data -> prepare -> train -> evaluate")
+    p = commands.add_parser(
+        "demo", help="the whole path on synthetic data: synth, prepare, train, evaluate"
+    )
     p.add_argument("--data", default="data/demo", help="synthetic data folder")
     p.add_argument("--runs", default="runs", help="where run folders go")
     p.add_argument("--config", default="demo", help="config file or preset name")
@@ -198,7 +255,9 @@ def _add_demo(commands: Commands) -> None:
 
 
 def _add_tune(commands: Commands) -> None:
-    p = commands.add_parser("tune", help="hyper-parameter search; trials are ordinary runs")
+    p = commands.add_parser(
+        "tune", help="search hyper-parameters with Optuna; each trial is an ordinary run"
+    )
     p.add_argument("--config", required=True, help="base config (its epochs: the full run's)")
     _add_set(p, "override a base config value, e.g. --set data.prepared=DIR (repeatable)")
     p.add_argument(
@@ -236,7 +295,7 @@ def _add_tune(commands: Commands) -> None:
 
 
 def _add_show(commands: Commands) -> None:
-    p = commands.add_parser("show", help="render a clip as an animated skeleton (GIF or MP4)")
+    p = commands.add_parser("show", help="look at a clip as an animated skeleton (GIF or MP4)")
     p.add_argument(
         "clip",
         metavar="CLIP",
@@ -260,37 +319,48 @@ def _add_show(commands: Commands) -> None:
 
 
 def _add_extract(commands: Commands) -> None:
-    p = commands.add_parser("extract", help="videos to .pose keypoints with MediaPipe Holistic")
+    p = commands.add_parser(
+        "extract", help="turn videos into .pose keypoints with MediaPipe Holistic"
+    )
     p.add_argument("videos", nargs="+", help="video files; each gives OUT/<video name>.pose")
     p.add_argument("--out", required=True, help="folder for the .pose files")
     p.add_argument("--overwrite", action="store_true", help="extract again if the output exists")
     p.set_defaults(func=cmd_extract)
 
 
-# Each adds its sub-command(s) to the parser, in the order `sign2text --help` lists them.
+# Each adds its sub-command(s) to the parser, in the order `sign2text --help` lists them: the
+# order of a project, from trying it out to translating new clips.
 SUBCOMMANDS: tuple[Callable[[Commands], None], ...] = (
+    _add_demo,
     _add_synth,
+    _add_extract,
     _add_prepare,
+    _add_show,
     _add_train,
     _add_status,
     _add_stop,
-    _add_compare,
-    _add_translate,
-    _add_plot,
-    _add_evaluate,
-    _add_score,
-    _add_demo,
     _add_tune,
-    _add_show,
-    _add_extract,
+    _add_evaluate,
+    _add_compare,
+    _add_plot,
+    _add_score,
+    _add_translate,
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The `sign2text` parser: global options, then each sub-command of SUBCOMMANDS."""
-    parser = argparse.ArgumentParser(prog="sign2text", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(
+        prog="sign2text",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"sign2text {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
     for add in SUBCOMMANDS:
         add(commands)
     return parser

@@ -354,6 +354,14 @@ class BucketBatchSampler(Sampler[list[int]]):
         _, world = self._rank_and_world()
         return len(self._all_batches()) // world
 
+    def clips(self, done: int) -> tuple[int, int]:
+        """(clips in the first `done` batches of every process, clips in the whole epoch) of
+        the current epoch, over all processes."""
+        _, world = self._rank_and_world()
+        batches = self._all_batches()
+        sizes = [len(batch) for batch in batches[: len(batches) // world * world]]
+        return sum(sizes[: done * world]), sum(sizes)
+
     def _cut(self, order: np.ndarray) -> list[np.ndarray]:
         """`order` cut into consecutive batches within the clip and frame limits."""
         return cut_by_frames(order, self.lengths, self.batch_size, self.max_frames)

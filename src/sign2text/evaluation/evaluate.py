@@ -29,6 +29,7 @@ from sign2text.data.dataset import (
 )
 from sign2text.data.frames import target_fps
 from sign2text.evaluation.sanity import best_constant_sentence, warnings_for
+from sign2text.evaluation.sentences import predictions_tsv, scored
 from sign2text.metrics import corpus_scores, gloss_wer
 from sign2text.model.checkpoint import Loaded
 from sign2text.model.inference import Reader, infer
@@ -60,24 +61,28 @@ def decode_dataset(
     batch_size: int = 64,
     device: torch.device | str = "cpu",
     progress: bool = False,
+    label: str = "decoding",
 ) -> Decoded:
-    """Decode every clip of `dataset` and sum the NLL of its references."""
+    """Decode every clip of `dataset` and sum the NLL of its references; the progress bar
+    (`progress`) is labelled `label` and counts clips."""
     sampler = BucketBatchSampler(lengths, batch_size, shuffle=False)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_packed)
     hypotheses: dict[int, str] = {}
     glosses: dict[int, tuple[str, str]] = {}  # (beam, greedy)
     nll, tokens = 0.0, 0
-    for batch in tqdm(loader, desc="decode", unit="batch", disable=not progress):
-        batch = batch.to(device).padded()  # padding made on the device
-        references = (batch.tokens_in, batch.tokens_out)
-        out = infer(reader, batch.keypoints, batch.frame_mask, options, references)
-        nll, tokens = nll + out.nll, tokens + out.tokens
-        items = batch.items.tolist()
-        hypotheses.update(zip(items, out.hypotheses, strict=True))
-        if out.glosses is not None and out.glosses_greedy is not None:
-            glosses.update(
-                zip(items, zip(out.glosses, out.glosses_greedy, strict=True), strict=True)
-            )
+    bar = tqdm(total=len(lengths), desc=label, unit="clip", disable=not progress)
+    with bar:
+        for batch in loader:
+            batch = batch.to(device).padded()  # padding made on the device
+            references = (batch.tokens_in, batch.tokens_out)
+            out = infer(reader, batch.keypoints, batch.frame_mask, options, references)
+            nll, tokens = nll + out.nll, tokens + out.tokens
+            items = batch.items.tolist()
+            hypotheses.update(zip(items, out.hypotheses, strict=True))
+            if out.glosses is not None and out.glosses_greedy is not None:
+                pairs = zip(out.glosses, out.glosses_greedy, strict=True)
+                glosses.update(zip(items, pairs, strict=True))
+            bar.update(len(out.hypotheses))
     decoded = Decoded([hypotheses[i] for i in range(len(hypotheses))], nll, tokens)
     if glosses:
         decoded.glosses = [glosses[i][0] for i in range(len(glosses))]
@@ -104,14 +109,6 @@ def _recognition(
     return figures, buffer.getvalue()
 
 
-def _predictions_tsv(names: list[str], references: list[str], hypotheses: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    writer.writerow(["clip", "reference", "hypothesis"])
-    writer.writerows(zip(names, references, hypotheses, strict=True))
-    return buffer.getvalue()
-
-
 def _numbers(scores: dict[str, Any]) -> dict[str, Any]:
     """`corpus_scores` without its signature string: the figures an ablation reports."""
     return {k: v for k, v in scores.items() if k != "bleu_signature"}
@@ -122,19 +119,22 @@ def _scores(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
 
 
 def _ablations(
-    decode: Callable[[Dataset, list[int]], Decoded],
+    decode: Callable[..., Decoded],
     dataset: TranslationDataset,
     references: list[str],
     training_sentences: list[str],
+    split: str,
 ) -> dict[str, dict[str, Any]]:
     """Scores of what a model must beat: every clip's keypoints swapped with another clip's,
     all-zero keypoints, and the best constant training sentence."""
     swapped = AblatedInputs(dataset, derangement(len(dataset)))
     zeros = AblatedInputs(dataset)
     constant, constant_scores = best_constant_sentence(training_sentences, references)
+    swapped_out = decode(swapped, swapped.lengths, label=f"decoding {split} swapped-input")
+    zeros_out = decode(zeros, zeros.lengths, label=f"decoding {split} all-zero-input")
     return {
-        "swapped inputs": _scores(decode(swapped, swapped.lengths).hypotheses, references),
-        "all-zero inputs": _scores(decode(zeros, zeros.lengths).hypotheses, references),
+        "swapped inputs": _scores(swapped_out.hypotheses, references),
+        "all-zero inputs": _scores(zeros_out.hypotheses, references),
         "constant sentence": {**_numbers(constant_scores), "sentence": constant},
     }
 
@@ -180,7 +180,8 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Decode `split` with a run's checkpoint; write `eval_<split>/metrics.json` and
-    `predictions.tsv`. Also scores the ablations a model must beat (`_ablations`)."""
+    `predictions.tsv` (with each sentence's BLEU and WER, `sentences.py`). Also scores the
+    ablations a model must beat (`_ablations`)."""
     run = RunFolder(Path(run_dir))
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     loaded = run.load_checkpoint(checkpoint_name, target)
@@ -206,7 +207,7 @@ def evaluate(
         device=target,
         progress=progress,
     )
-    decoded = decode(dataset, dataset.lengths)
+    decoded = decode(dataset, dataset.lengths, label=f"decoding {split}")
     scores = corpus_scores(decoded.hypotheses, references)
     gloss_references = [data.clips[i].glosses for i in dataset.indices]
     width = options.ctc_beam_size
@@ -214,7 +215,7 @@ def evaluate(
     training = [c.sentence for c in PreparedSplit(config.data.prepared, "train").clips]
     # the ablations' glosses are not scored: greedy CTC decoding is enough there
     ablated = functools.partial(decode, options=replace(options, ctc_beam_size=1))
-    ablations = _ablations(ablated, dataset, references, training)
+    ablations = _ablations(ablated, dataset, references, training, split)
     metrics = {
         "split": split,
         "clips": len(dataset),
@@ -230,7 +231,8 @@ def evaluate(
     }
     out = run.evaluation(split)
     atomic.write_json(out / METRICS, metrics)
-    atomic.write_text(out / PREDICTIONS, _predictions_tsv(names, references, decoded.hypotheses))
+    predictions = scored(names, references, decoded.hypotheses)
+    atomic.write_text(out / PREDICTIONS, predictions_tsv(predictions))
     if glosses_tsv:
         atomic.write_text(out / GLOSSES, glosses_tsv)
         log.info(

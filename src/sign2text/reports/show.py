@@ -20,7 +20,7 @@ from PIL import Image
 
 from sign2text import atomic
 from sign2text.data.dataset import PreparedSplit
-from sign2text.data.features import Anchors, normalise
+from sign2text.data.features import HAND_SCALE, Anchors, normalise
 from sign2text.data.layouts import Layout
 from sign2text.data.readers.base import Clip
 from sign2text.data.readers.registry import named_layout, read_clip
@@ -30,9 +30,10 @@ from sign2text.reports.skeleton import Skeleton, skeleton
 log = logging.getLogger(__name__)
 
 VIEWS = {"raw": ("raw",), "normalized": ("normalized",), "compare": ("raw", "normalized")}
-PANEL_TITLES = {"raw": "raw", "normalized": "normalised (hands wrist-relative)"}
+PANEL_TITLES = {"raw": "raw", "normalized": "normalised (hands wrist-relative, at the centre)"}
 
-MARGIN = 0.05  # share of the data range added around the fixed axis limits
+ROBUST_PERCENTILES = (1.0, 99.0)  # of each point's positions: what the axis limits hold
+MARGIN = 0.05  # share of the range added on each side
 FIGURE_HEIGHT, PANEL_WIDTH, DPI = 5.0, 4.5, 80  # inches per panel; a panel is 360x400 pixels
 CAPTION_WIDTH = 56  # characters per caption line and panel
 PALETTE_FRAMES = 16  # frames sampled across a clip to choose its GIF palette
@@ -128,15 +129,16 @@ def _normalised(clip: Clip) -> tuple[np.ndarray, np.ndarray]:
 
 
 def panel(clip: Clip, view: str) -> Panel:
-    """One panel of `view` ("raw" or "normalized")."""
-    if view == "normalized":
-        coords, confidence = _normalised(clip)
-    else:
-        coords, confidence = clip.coords, clip.confidence
-    hands_at_origin = view == "normalized"
-    return Panel(
-        PANEL_TITLES[view], coords[..., :2], confidence > 0, skeleton(clip.layout, hands_at_origin)
-    )
+    """One panel of `view` ("raw" or "normalized"). In the normalised view the wrist-relative
+    hands are drawn from the origin on the body's scale (their offsets / HAND_SCALE, the
+    factor `normalise` enlarged them by), so they fit among the body's points."""
+    drawn = skeleton(clip.layout, hands_at_origin=view == "normalized")
+    if view == "raw":
+        return Panel(PANEL_TITLES[view], clip.coords[..., :2], clip.confidence > 0, drawn)
+    coords, confidence = _normalised(clip)
+    xy = coords[..., :2].copy()  # (T, K, 2)
+    xy[:, drawn.points[drawn.relative]] /= HAND_SCALE
+    return Panel(PANEL_TITLES[view], xy, confidence > 0, drawn)
 
 
 def frame_artists(panel: Panel, t: int) -> FrameArtists:
@@ -154,17 +156,33 @@ def frame_artists(panel: Panel, t: int) -> FrameArtists:
     )
 
 
-def limits(panel: Panel) -> tuple[float, float, float, float]:
-    """(x min, x max, y min, y max) over every drawn point of every frame, with a margin."""
-    drawn = panel.xy[:, panel.skeleton.points][panel.seen[:, panel.skeleton.points]]  # (P, 2)
-    if (panel.skeleton.bones == panel.xy.shape[1]).any():  # bones from the origin
-        drawn = np.vstack([drawn, np.zeros((1, 2))])
-    if len(drawn) == 0:
+def robust_limits(xy: np.ndarray, seen: np.ndarray) -> tuple[float, float, float, float]:
+    """(x min, x max, y min, y max) that hold every point of `xy` (T, P, 2) where `seen`
+    (T, P) in all but its rarest positions: each point's ROBUST_PERCENTILES over the frames
+    it was seen in, the outermost of them widened by MARGIN of the range. A detection that
+    jumps far away in a few frames does not shrink the signer to a speck, and a point far out
+    in many frames (a raised hand) is still inside."""
+    found = seen.any(axis=0)  # (P,)
+    if not found.any():
         return 0.0, 1.0, 0.0, 1.0
-    low, high = drawn.min(axis=0), drawn.max(axis=0)
+    positions = np.where(seen[..., None], xy, np.nan)[:, found]  # (T, P', 2)
+    low, high = np.nanpercentile(positions, ROBUST_PERCENTILES, axis=0)  # (P', 2) each
+    low, high = low.min(axis=0), high.max(axis=0)  # (2,) each
     pad = np.maximum((high - low) * MARGIN, 1e-3)
     (x0, y0), (x1, y1) = low - pad, high + pad
     return float(x0), float(x1), float(y0), float(y1)
+
+
+def limits(panel: Panel) -> tuple[float, float, float, float]:
+    """The panel's fixed axis limits: `robust_limits` of its body points over every frame.
+    Wrist-relative hands (drawn from the origin) do not set them; the origin does, when
+    something is drawn from it."""
+    body = panel.skeleton.points[~panel.skeleton.relative]  # (N',)
+    xy, seen = panel.xy[:, body], panel.seen[:, body]  # (T, N', 2), (T, N')
+    if panel.skeleton.relative.any():  # the hands' origin, seen in every frame
+        xy = np.concatenate([xy, np.zeros((len(xy), 1, 2))], axis=1)
+        seen = np.concatenate([seen, np.ones((len(seen), 1), bool)], axis=1)
+    return robust_limits(xy, seen)
 
 
 # Drawing ------------------------------------------------------------------------------------

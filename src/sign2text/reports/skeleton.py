@@ -49,6 +49,7 @@ class Skeleton:
     sizes: np.ndarray  # (N,) marker areas
     bones: np.ndarray  # (M, 2) int: the two ends of each bone
     bone_colours: np.ndarray  # (M, 4) RGBA
+    relative: np.ndarray  # (N,) bool: the point is an offset from the origin, not a position
 
 
 def _part_colour(part: str) -> str:
@@ -98,7 +99,7 @@ def skeleton(layout: Layout, hands_at_origin: bool = False) -> Skeleton:
     normalisation their points are offsets from the wrist, not body positions.
     """
     origin = len(layout.points)
-    points, colours, sizes, bones, bone_colours = [], [], [], [], []
+    points, colours, sizes, bones, bone_colours, relative = [], [], [], [], [], []
     for part, members in _drawn_parts(layout).items():
         colour = _part_colour(part)
         size = FACE_POINT_SIZE if "face" in part.lower() else POINT_SIZE
@@ -108,6 +109,7 @@ def skeleton(layout: Layout, hands_at_origin: bool = False) -> Skeleton:
         points += drawn
         colours += [colour] * len(drawn)
         sizes += [size] * len(drawn)
+        relative += [at_origin] * len(drawn)
         bones += part_bones
         bone_colours += [colour] * len(part_bones)
     return Skeleton(
@@ -116,4 +118,5 @@ def skeleton(layout: Layout, hands_at_origin: bool = False) -> Skeleton:
         np.asarray(sizes, np.float64),
         np.asarray(bones, np.int64).reshape(-1, 2),
         to_rgba_array(bone_colours) if bone_colours else np.zeros((0, 4)),
+        np.asarray(relative, bool),
     )

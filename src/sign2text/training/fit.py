@@ -13,7 +13,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, EarlyStopping
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -24,6 +24,7 @@ from sign2text.model.translator import count_parameters
 from sign2text.run_folder import TENSORBOARD, RunFolder
 from sign2text.training.data import Data, load_data
 from sign2text.training.module import TranslationModule
+from sign2text.training.progress import EpochBar, EpochProgress
 from sign2text.training.recording import (
     ResumePoint,
     RunCheckpointIO,
@@ -138,7 +139,7 @@ def _trainer(
         strategy="ddp" if several else "auto",
         use_distributed_sampler=False,
         precision=precision,
-        callbacks=[*callbacks, TQDMProgressBar(refresh_rate=10)] if progress else [*callbacks],
+        callbacks=[*callbacks, EpochBar(refresh_rate=10)] if progress else [*callbacks],
         plugins=[RunCheckpointIO(module)],
         logger=TensorBoardLogger(str(run.path), name=TENSORBOARD, version=""),
         enable_progress_bar=progress,
@@ -170,7 +171,7 @@ def _fit(
         monitor="val_loss", patience=config.train.early_stopping_patience, mode="min"
     )
     resume_point = ResumePoint(run, config.train.checkpoint_minutes)
-    trainer_callbacks = [recorder, resume_point, stopping, *callbacks]
+    trainer_callbacks = [recorder, resume_point, stopping, EpochProgress(run), *callbacks]
     trainer = _trainer(config, run, module, devices, trainer_callbacks, progress)
     ckpt = run.resume_file if resume and run.resume_file.exists() else None
     if resume and ckpt is None:

@@ -149,21 +149,21 @@ def read_shards(
     if len(todo) < len(shards):
         log.info("resuming: %d of %d shards already done", len(shards) - len(todo), len(shards))
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+    clips = {f"{split}-{n:05d}": len(members) for split, n, members in shards}
     with tqdm(
-        total=len(shards),
-        initial=len(shards) - len(todo),
-        unit="shard",
-        desc="prepare",
+        total=len(sources),
+        initial=len(sources) - sum(len(members) for _, _, _, members, _ in todo),
+        unit="clip",
+        desc="reading clips",
         disable=not progress,
     ) as bar:  # closed (its line ended) before an error is printed
         if workers == 1:
             for job in todo:
-                _read_shard(job)
-                bar.update()
+                bar.update(clips[_read_shard(job)])
         else:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for _ in pool.imap_unordered(_read_shard, todo):
-                    bar.update()
+                for stem in pool.imap_unordered(_read_shard, todo):
+                    bar.update(clips[stem])
     stems: dict[str, list[str]] = {}
     for split, n, _ in shards:
         stems.setdefault(split, []).append(f"{split}-{n:05d}")
