@@ -43,6 +43,7 @@ METRICS = "metrics.json"
 PREDICTIONS = "predictions.tsv"
 NAMES = (CONFIG, LOG, CONSOLE, HISTORY, BEST, LAST, RESUME, STATE, PID, TENSORBOARD, CURVES)
 ENDINGS = ("finished", "stopped", "failed", "pruned")
+PRETRAIN = "pretrain"  # state.json's "task" in a `sign2text pretrain` run
 # What a fresh start removes, so that an older run's files are not mistaken for its own.
 EARLIER_ATTEMPT = (RESUME, HISTORY, STATE, BEST, LAST)
 
