@@ -12,6 +12,8 @@ fine-tune against fine-tuning from scratch, at equal fine-tuning wall time.
   `train.val_decode_max` validation clips after every epoch).
 
 One pretraining serves every seed (its cost is reported, not counted in the fine-tuning time).
+Runs already finished in `--work` are read back, not run again: a rerun with more seeds or
+thresholds costs only the new runs.
 
     taskset -c 0 python benchmarks/pretraining.py --labelled 300 --minutes 4 --pretrain-minutes 8
 """
@@ -19,6 +21,7 @@ One pretraining serves every seed (its cost is reported, not counted in the fine
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import statistics
 import sys
@@ -35,6 +38,7 @@ from sign2text.data.synth import write_dataset
 from sign2text.evaluation.evaluate import evaluate
 from sign2text.presets import resolve
 from sign2text.pretraining import pretrain
+from sign2text.run_folder import RunFolder
 from sign2text.training import train
 
 
@@ -55,6 +59,43 @@ def _seconds_to(history: dict, bleu: float) -> float | None:
         if score >= bleu:
             return elapsed
     return None
+
+
+def _input_epoch(history: dict, gain: float) -> int | str:
+    """The first epoch whose validation loss with swapped clips is `gain` above the true
+    pairs' (the model reads its input), "-" if none."""
+    pairs = zip(history["val_loss"], history["val_loss_swapped"], strict=True)
+    return next((i + 1 for i, (true, swapped) in enumerate(pairs) if swapped - true > gain), "-")
+
+
+def _finished(run: Path) -> bool:
+    return RunFolder(run).read_state().get("status") == "finished"
+
+
+def _pretrained(config: configuration.Config, run: Path) -> dict:
+    """The pretraining run's summary: run now, or read back when finished earlier."""
+    if not _finished(run):
+        return pretrain(config, run, progress=False)
+    history = RunFolder(run).read_history()
+    return {
+        "epochs": len(history["epoch"]),
+        "seconds": sum(history["epoch_seconds"]),
+        "best_val_loss": min(history["val_loss"]),
+        "baseline_ratio": history["baseline_ratio"][-1],
+        "history": history,
+    }
+
+
+def _fine_tuned(config: configuration.Config, run: Path) -> tuple[dict, dict]:
+    """(history, test metrics) of a fine-tuning run: run now, or read back."""
+    if not _finished(run):
+        train(config, run, progress=False)
+    metrics_file = RunFolder(run).evaluation("test") / "metrics.json"
+    if metrics_file.exists():
+        metrics = json.loads(metrics_file.read_text())
+    else:
+        metrics = evaluate(run, "test", progress=False)
+    return RunFolder(run).read_history(), metrics
 
 
 def main() -> None:
@@ -94,7 +135,7 @@ def main() -> None:
         ],
     )
     pre_run = work / "pretrain"
-    pre = pretrain(pre_config, pre_run, progress=False)
+    pre = _pretrained(pre_config, pre_run)
     rows = []
     for seed in args.seeds:
         for arm, extra in (("scratch", []), ("pretrained", [f"model.init={pre_run}"])):
@@ -110,15 +151,14 @@ def main() -> None:
                     *tuned,
                 ],
             )
-            run_dir = work / f"{arm}-seed{seed}"
-            result = train(config, run_dir, progress=False)
-            metrics = evaluate(run_dir, "test", progress=False)
-            history = result["history"]
+            history, metrics = _fine_tuned(config, work / f"{arm}-seed{seed}")
             row = {
                 "arm": arm,
                 "seed": seed,
-                "epochs": result["epochs"],
-                "seconds": round(result["seconds"]),
+                "epochs": len(history["epoch"]),
+                "seconds": round(sum(history["epoch_seconds"])),
+                "reads input from epoch": _input_epoch(history, config.health.min_input_gain),
+                "best val_loss": round(min(history["val_loss"]), 3),
                 "best val BLEU-4": round(max(history["val_bleu4"]), 2),
                 "test BLEU-4": round(metrics["bleu4"], 2),
             }
@@ -133,7 +173,7 @@ def main() -> None:
     }
     notes = [
         f"labelled: synth demo seed 0, {args.labelled} train clips; unlabelled: synth demo "
-        f"seed 1, {pre['train_clips']} train clips; data written in {data_seconds:.0f} s",
+        f"seed 1, {args.unlabelled} train clips; data written in {data_seconds:.0f} s",
         f"pretraining: {pre['epochs']} epochs in {pre['seconds']:.0f} s, best val_loss "
         f"{pre['best_val_loss']:.4f} = {100 * pre['baseline_ratio']:.1f}% of the clip-mean "
         "baseline at its last epoch",
