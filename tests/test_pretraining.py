@@ -246,3 +246,52 @@ def test_pretrain_in_the_background_is_followed_by_status(
         run / "train.out"
     ).read_text()
     assert status.health.split(":")[0] in ("healthy", "doubtful", "failing")  # a verdict
+
+
+def test_resuming_from_a_point_inside_an_epoch_gives_the_uninterrupted_run(
+    random_prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import json
+    import shutil
+
+    from sign2text.model import checkpoint
+
+    timing = {"epoch_seconds", "clips_per_second", "val_seconds"}
+
+    def outcome(run: Path) -> tuple[str, dict]:
+        digest = hashlib.sha256()
+        for name, tensor in sorted(read_encoder(run / "last_checkpoint.pt").state.items()):
+            digest.update(name.encode() + tensor.numpy().tobytes())
+        history = json.loads((run / "history.json").read_text())
+        return digest.hexdigest(), {k: v for k, v in history.items() if k not in timing}
+
+    config = configuration.load(
+        None,
+        [
+            f"data.prepared={random_prepared}",
+            *TINY_MODEL,
+            "model.dropout=0.1",  # dropout on: the random-number states matter
+            "train.batch_size=4",
+            "pretrain.epochs=2",
+            "train.checkpoint_minutes=1e-9",  # a resume point after every batch
+        ],
+    )
+    points: list[Path] = []
+    write_state = checkpoint.write_state
+
+    def keep_resume_points(path: Path, state: dict) -> None:
+        write_state(path, state)
+        if Path(path).name == "resume.ckpt":
+            points.append(tmp_path / f"point-{len(points):02d}.ckpt")
+            shutil.copy(path, points[-1])
+
+    monkeypatch.setattr(checkpoint, "write_state", keep_resume_points)
+    pretrain(config, tmp_path / "whole", progress=False)
+    monkeypatch.undo()
+    run = tmp_path / "resumed"
+    run.mkdir()
+    shutil.copy(tmp_path / "whole" / "config.yaml", run / "config.yaml")
+    shutil.copy(points[3], run / "resume.ckpt")  # after the 4th of 6 batches of epoch 1
+    pretrain(config, run, resume=True, progress=False)
+    assert outcome(run) == outcome(tmp_path / "whole")

@@ -30,7 +30,9 @@ class PretrainRecorder(Callback):
         self.best = math.inf
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: PretrainModule) -> None:
-        val = module.val_record
+        val = getattr(module, "val_record", None)
+        if val is None:  # an epoch cut short before its validation
+            return
         record: dict[str, Any] = {
             "epoch": trainer.current_epoch + 1,
             **module.train_record(),
