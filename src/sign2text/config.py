@@ -82,6 +82,7 @@ class ModelConfig:
     input_norm: bool = True
     tie_embeddings: bool = True
     ctc_weight: float = 0.0
+    init: str = ""  # start the encoder from this pretrain run or checkpoint ("" = random)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class TrainConfig:
     max_minutes: float = 0.0
     checkpoint_minutes: float = 10.0
     val_decode_max: int = 500
+    freeze_encoder_epochs: int = 0
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,22 @@ class QuickConfig:
 
 
 @dataclass(frozen=True)
+class PretrainConfig:
+    """Self-supervised pretraining of the keypoint encoder (`sign2text pretrain`): masked
+    keypoint modelling on clips without sentences. The encoder's sizes are `model.*`."""
+
+    prepared: bool = True  # use data.prepared: its train split to learn, its val split to check
+    folder: str = ""  # also (or only) the clips of this folder ("" = none)
+    val_share: float = 0.1  # without a prepared dataset: the folder's clips held out to check
+    epochs: int = 30
+    max_minutes: float = 0.0  # stop after this long (0 = no limit)
+    lr: float = 5e-4
+    span: int = 4  # frames per masking span
+    frame_ratio: float = 0.3  # chance that a span is hidden in every body part
+    part_ratio: float = 0.2  # chance that one body part is hidden in a span
+
+
+@dataclass(frozen=True)
 class Config:
     """A whole experiment."""
 
@@ -160,6 +178,7 @@ class Config:
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     quick: QuickConfig = field(default_factory=QuickConfig)
+    pretrain: PretrainConfig = field(default_factory=PretrainConfig)
 
 
 TOKENIZER_NAMES = ("word", "sentencepiece")
@@ -276,6 +295,7 @@ def _train_checks(t: TrainConfig) -> list[Check]:
         (t.batch_frames >= 0, "train.batch_frames must be 0 (no frame budget) or positive"),
         (t.micro_frames >= 0, "train.micro_frames must be 0 (auto) or positive"),
         (t.epochs >= 1, f"train.epochs ({t.epochs}) must be at least 1"),
+        (t.freeze_encoder_epochs >= 0, "train.freeze_encoder_epochs must be 0 (off) or more"),
         (0.0 <= t.label_smoothing < 1.0, "train.label_smoothing must be in [0, 1)"),
         (
             t.scheduler in schedules.NAMES,
@@ -334,9 +354,28 @@ def _run_checks(config: Config) -> list[Check]:
     ]
 
 
+def _pretrain_checks(p: PretrainConfig) -> list[Check]:
+    return [
+        (
+            p.prepared or bool(p.folder),
+            "pretrain needs pretrain.prepared: true or a pretrain.folder",
+        ),
+        (0.0 < p.val_share < 1.0, f"pretrain.val_share ({p.val_share}) must be in (0, 1)"),
+        (p.epochs >= 1 and p.span >= 1, "pretrain.epochs and pretrain.span must be at least 1"),
+        (p.lr > 0, f"pretrain.lr ({p.lr}) must be positive"),
+        (p.max_minutes >= 0, "pretrain.max_minutes must be 0 (no limit) or positive"),
+        (
+            0.0 <= p.frame_ratio < 1.0 and 0.0 <= p.part_ratio < 1.0,
+            "pretrain.frame_ratio and pretrain.part_ratio must be in [0, 1)",
+        ),
+        (p.frame_ratio + p.part_ratio > 0, "pretrain.frame_ratio or part_ratio must be above 0"),
+    ]
+
+
 def validate(config: Config) -> Config:
     """Reject impossible settings with a message that says what to change."""
     checks = [
+        *_pretrain_checks(config.pretrain),
         *_model_checks(config.model, config.data),
         *_train_checks(config.train),
         *_data_checks(config.data, config.text, config.augment),

@@ -69,6 +69,24 @@ def train(
     return [*lines, f"run folder: {run_dir}"]
 
 
+def pretrain(
+    config: dict[str, Any], run_dir: str, resume: bool = False, accelerator: str = "auto"
+) -> list[str]:
+    """Pretrain `config`'s encoder (a resolved config) into `run_dir`; the lines that sum it
+    up."""
+    from sign2text.pretraining import pretrain as fit
+
+    result = fit(from_dict(config), run_dir, resume=resume, accelerator=accelerator)
+    ratio = result["baseline_ratio"]
+    return [
+        f"{result['status']}: {result['epochs']} epochs in {result['seconds']:.0f} s "
+        f"({result['parameters']:,} parameters); best val_loss {result['best_val_loss']:.4f}, "
+        f"{100 * ratio:.1f}% of the clip-mean baseline",
+        f"run folder: {run_dir}",
+        f"fine-tune: sign2text train --init {run_dir} --config ...",
+    ]
+
+
 def tune_worker(search: dict[str, Any], worker: int, workers: int) -> list[str]:
     """One of the processes a search starts (`tuning.Search.to_job` describes the search)."""
     from sign2text.tuning.search import Search
@@ -78,7 +96,11 @@ def tune_worker(search: dict[str, Any], worker: int, workers: int) -> list[str]:
     return []
 
 
-JOBS: dict[str, Callable[..., list[str]]] = {"train": train, "tune-worker": tune_worker}
+JOBS: dict[str, Callable[..., list[str]]] = {
+    "train": train,
+    "pretrain": pretrain,
+    "tune-worker": tune_worker,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,6 +49,7 @@ NAMES = (
     PROGRESS,
 )
 ENDINGS = ("finished", "stopped", "failed", "pruned")
+PRETRAIN = "pretrain"  # state.json's "task" in a `sign2text pretrain` run
 # What a fresh start removes, so that an older run's files are not mistaken for its own.
 EARLIER_ATTEMPT = (RESUME, HISTORY, STATE, BEST, LAST, PROGRESS)
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from sign2text.config import ConfigError
-from sign2text.run_folder import CONFIG, ENDINGS, RunFolder
+from sign2text.run_folder import CONFIG, ENDINGS, PRETRAIN, RunFolder
 
 
 def is_alive(pid: int | None) -> bool:
@@ -73,11 +73,12 @@ def run_status(run_dir: str | Path) -> RunStatus:
     """Read a run folder's history, config, pid and end state."""
     run = RunFolder(Path(run_dir))
     history = run.read_history()
+    record = run.read_state()
     try:
-        epochs = run.read_config().train.epochs
+        config = run.read_config()
+        epochs = config.pretrain.epochs if record.get("task") == PRETRAIN else config.train.epochs
     except (OSError, ValueError, TypeError, AttributeError, ConfigError, yaml.YAMLError):
         epochs = 0
-    record = run.read_state()
     state, alive = _state(run, record)
     done = len(history.get("epoch", []))
 

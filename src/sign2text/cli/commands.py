@@ -146,8 +146,11 @@ def cmd_prepare_combine(args: argparse.Namespace) -> None:
     print(f"combined dataset on the common skeleton: {args.out}  (train with data.points: all)")
 
 
-def _training_config(args: argparse.Namespace) -> tuple[Config, Path]:
-    """The config a `train` command runs and its run folder (checked that it may write)."""
+def _run_config(
+    args: argparse.Namespace, overrides: list[str], default_name: str
+) -> tuple[Config, Path]:
+    """The config a `train` or `pretrain` command runs (`overrides` after --set) and its run
+    folder (checked that it may write; default runs/<`default_name`>)."""
     from sign2text import config as configuration
     from sign2text import outputs
     from sign2text.presets import resolve
@@ -160,19 +163,36 @@ def _training_config(args: argparse.Namespace) -> tuple[Config, Path]:
                 run.path, "is not a run folder (no config.yaml)", "pass --resume a run's folder"
             )
         return configuration.load(run.config_file, args.set, saved=True), run.path
-    config = configuration.load(resolve(args.config), args.set)
-    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / config.name
-    outputs.run_folder(run_dir, overwrite=args.overwrite, inputs=[config.data.prepared])
+    config = configuration.load(resolve(args.config), [*args.set, *overrides])
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / default_name.format(config)
+    inputs = [config.data.prepared, *([config.pretrain.folder] if config.pretrain.folder else [])]
+    outputs.run_folder(run_dir, overwrite=args.overwrite, inputs=inputs)
     return config, run_dir
+
+
+def _in_background(job: str, arguments: dict, run_dir: Path, command: str) -> None:
+    """Start `job` detached, its console and pid in the run folder; say how to follow it."""
+    from sign2text import jobs
+    from sign2text.run_folder import RunFolder
+
+    run = RunFolder(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    process = jobs.start(job, arguments, run.console_file, detach=True)
+    run.write_pid(process.pid)
+    run.clear_state()  # an earlier attempt's: the new one writes its own
+    print(f"running `{command}` in the background (pid {process.pid}); run folder: {run_dir}")
+    print(f"  progress:  sign2text status {run_dir}")
+    print(f"  log:       tail -f {run.log_file}")
+    print(f"  stop:      sign2text stop {run_dir}   (then `{command} --resume {run_dir}`)")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
     from sign2text import atomic, jobs
     from sign2text.config import to_dict
-    from sign2text.run_folder import RunFolder
     from sign2text.training.quick import quick_config
 
-    full, run_dir = _training_config(args)
+    init = [f"model.init={args.init}"] if args.init else []
+    full, run_dir = _run_config(args, init, "{0.name}")
     quick = args.quick and not args.resume
     job = {
         "config": to_dict(quick_config(full) if quick else full),
@@ -190,15 +210,28 @@ def cmd_train(args: argparse.Namespace) -> None:
         for line in jobs.train(**job):
             print(line)
         return
-    run = RunFolder(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    process = jobs.start("train", job, run.console_file, detach=True)
-    run.write_pid(process.pid)
-    run.clear_state()  # an earlier attempt's: the new one writes its own
-    print(f"training in the background (pid {process.pid}); run folder: {run_dir}")
-    print(f"  progress:  sign2text status {run_dir}")
-    print(f"  log:       tail -f {run.log_file}")
-    print(f"  stop:      sign2text stop {run_dir}   (then --resume {run_dir} to continue)")
+    _in_background("train", job, run_dir, "sign2text train")
+
+
+def cmd_pretrain(args: argparse.Namespace) -> None:
+    from sign2text import atomic, jobs
+    from sign2text.config import to_dict
+
+    sources = [f"pretrain.folder={args.folder}"] if args.folder else []
+    sources += ["pretrain.prepared=false"] if args.no_prepared else []
+    config, run_dir = _run_config(args, sources, "{0.name}-pretrain")
+    job = {
+        "config": to_dict(config),
+        "run_dir": str(run_dir),
+        "resume": bool(args.resume),
+        "accelerator": args.accelerator,
+    }
+    atomic.remove_debris(run_dir)
+    if not args.background:
+        for line in jobs.pretrain(**job):
+            print(line)
+        return
+    _in_background("pretrain", job, run_dir, "sign2text pretrain")
 
 
 def cmd_status(args: argparse.Namespace) -> None:

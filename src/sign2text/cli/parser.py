@@ -17,6 +17,7 @@ from sign2text.cli.commands import (
     cmd_prepare_manifest,
     cmd_prepare_phoenix,
     cmd_prepare_pose,
+    cmd_pretrain,
     cmd_score,
     cmd_show,
     cmd_status,
@@ -137,14 +138,47 @@ def _add_train(commands: Commands) -> None:
     )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its resume.ckpt")
     p.add_argument(
+        "--init",
+        metavar="RUN_OR_CHECKPOINT",
+        help="start the encoder from a pretrain run (or any checkpoint); sets model.init",
+    )
+    _add_run_options(p)
+    p.add_argument("--devices", type=int, default=1, help="GPUs (or CPU processes) per node")
+    p.add_argument("--num-nodes", type=int, default=1, help="machines (DDP)")
+    p.set_defaults(func=cmd_train)
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """--background and --accelerator, which `train` and `pretrain` share."""
+    parser.add_argument(
         "--background",
         action="store_true",
         help="detach: log and pid go to the run folder; returns at once",
     )
-    p.add_argument("--accelerator", default="auto", help="auto | cpu | gpu")
-    p.add_argument("--devices", type=int, default=1, help="GPUs (or CPU processes) per node")
-    p.add_argument("--num-nodes", type=int, default=1, help="machines (DDP)")
-    p.set_defaults(func=cmd_train)
+    parser.add_argument("--accelerator", default="auto", help="auto | cpu | gpu")
+
+
+def _add_pretrain(commands: Commands) -> None:
+    p = commands.add_parser(
+        "pretrain", help="pretrain the keypoint encoder on clips without sentences"
+    )
+    p.add_argument("--config", default="demo", help="config file or preset name")
+    _add_set(p, "override a config value, e.g. --set pretrain.epochs=20 (repeatable)")
+    p.add_argument(
+        "--folder",
+        help="also learn from the keypoint clips in this folder (.pose, .npy/.npz, OpenPose "
+        "folders; videos: `sign2text extract` first); sets pretrain.folder",
+    )
+    p.add_argument(
+        "--no-prepared",
+        action="store_true",
+        help="learn from --folder alone, not data.prepared (pretrain.prepared: false)",
+    )
+    p.add_argument("--run-dir", help="run folder (default: runs/<config name>-pretrain)")
+    p.add_argument("--overwrite", action="store_true", help="reuse an existing run folder")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its resume.ckpt")
+    _add_run_options(p)
+    p.set_defaults(func=cmd_pretrain)
 
 
 def _add_status(commands: Commands) -> None:
@@ -337,6 +371,7 @@ SUBCOMMANDS: tuple[Callable[[Commands], None], ...] = (
     _add_prepare,
     _add_show,
     _add_train,
+    _add_pretrain,
     _add_status,
     _add_stop,
     _add_tune,

@@ -18,6 +18,7 @@ from sign2text.text.glosses import GlossVocabulary
 from sign2text.text.tokenizer import Tokenizer, tokenizer_from_bytes
 
 FORMAT = "sign2text-checkpoint"
+ENCODER_FORMAT = "sign2text-encoder"  # `pretrain`'s: an encoder alone (`model.pretrained`)
 VERSION = 1
 
 
@@ -112,6 +113,9 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
     """Rebuild model, config and tokenizer from a checkpoint, without unpickling objects."""
     path = Path(path)
     state = read_state(path, "pass a best_checkpoint.pt or last_checkpoint.pt, or retrain", device)
+    if state.get("format") == ENCODER_FORMAT:
+        fix = f"fine-tune it into a translator first: sign2text train --init {path}"
+        raise InputError(path, "a pretrained encoder, not a translator", fix)
     if state.get("format") != FORMAT:
         raise InputError(path, "not a sign2text checkpoint", "pass a best_checkpoint.pt file")
     try:

@@ -10,6 +10,9 @@ from torch import nn
 from sign2text.config import Config, ModelConfig
 from sign2text.text.tokenizer import PAD
 
+# The translator's parts that read keypoints (what `pretrain` learns and `train --init` loads).
+ENCODER_PARTS = ("keypoints", "source_positions", "encoder")
+
 
 def sinusoids(length: int, dim: int, device: torch.device) -> torch.Tensor:
     """Sinusoidal position table: (length, dim)."""
@@ -127,6 +130,14 @@ class Translator(nn.Module):
     def glosses(self) -> int:
         """Classes of the recognition head (glosses + the CTC blank); 0 without one."""
         return self.recognition.out_features if self.recognition is not None else 0
+
+    def encoder_state(self) -> dict[str, torch.Tensor]:
+        """The weights of ENCODER_PARTS, named as in `state_dict`."""
+        return {k: v for k, v in self.state_dict().items() if k.split(".", 1)[0] in ENCODER_PARTS}
+
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        """The trainable parameters of ENCODER_PARTS."""
+        return [p for part in ENCODER_PARTS for p in getattr(self, part).parameters()]
 
     @classmethod
     def build(cls, config: Config, features: int, vocab_size: int, glosses: int = 0) -> Translator:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from sign2text.config import Config
 from sign2text.errors import Failure, write_error
+from sign2text.model.pretrained import init_encoder
 from sign2text.model.translator import count_parameters
 from sign2text.run_folder import TENSORBOARD, RunFolder
 from sign2text.training.data import Data, load_data
@@ -55,12 +56,28 @@ def train(
     callbacks: Sequence[Callback] = (),
 ) -> dict[str, Any]:
     """Train `config` into `run_dir` (continuing its resume.ckpt when `resume`); returns the
-    history and summary figures.
+    history and summary figures. The run folder's state is kept as `in_run_folder` says."""
+
+    def fit(run: RunFolder) -> dict[str, Any]:
+        return _fit(config, run, resume, devices or Devices(), progress, callbacks)
+
+    return in_run_folder(run_dir, resume, fit)
+
+
+def in_run_folder(
+    run_dir: str | Path,
+    resume: bool,
+    work: Callable[[RunFolder], dict[str, Any]],
+    **details: Any,
+) -> dict[str, Any]:
+    """Run `work` (training of some kind) in the run folder `run_dir`, keeping its state and
+    train.log; `details` go into every state record.
 
     state.json says "running" (with this process's pid) while it runs, superseding what an
     earlier attempt left, then how it ended: finished, stopped (on request; resumable) or
     failed (with the reason, which is raised on). A run killed outright keeps "running" with a
-    pid that is gone: `runs.run_status` calls it died.
+    pid that is gone: `runs.run_status` calls it died. `work` returns a dict with at least
+    "rank", "status" and "seconds".
     """
     run = RunFolder(Path(run_dir))
     try:
@@ -69,26 +86,27 @@ def train(
         raise write_error(run.path, error) from error
     if not resume:
         run.forget_earlier_attempt()
-    _record_state(run, "running")
+    _record_state(run, "running", **details)
     started = time.perf_counter()
     handler = None
     try:
         handler = add_log_file(run.log_file)
-        result = _fit(config, run, resume, devices or Devices(), progress, callbacks)
+        result = work(run)
     except BaseException as error:
         status = "stopped" if isinstance(error, KeyboardInterrupt | SystemExit) else "failed"
         reason = str(error) if isinstance(error, Failure) else f"{type(error).__name__}: {error}"
         if handler is not None:  # into train.log only: the command line prints it itself
             handler.handle(_record(logging.ERROR, f"{status}: {reason}"))
         with contextlib.suppress(Failure, OSError):  # a full disk may refuse this record too
-            _record_state(run, status, seconds=time.perf_counter() - started, reason=reason)
+            seconds = time.perf_counter() - started
+            _record_state(run, status, seconds=seconds, reason=reason, **details)
         raise
     finally:
         if handler is not None:
             logging.getLogger("sign2text").removeHandler(handler)
             handler.close()
     if result["rank"] == 0:
-        _record_state(run, result["status"], seconds=result["seconds"])
+        _record_state(run, result["status"], seconds=result["seconds"], **details)
     return result
 
 
@@ -117,15 +135,16 @@ def _describe(module: TranslationModule, data: Data) -> int:
     return parameters
 
 
-def _trainer(
+def build_trainer(
     config: Config,
     run: RunFolder,
-    module: TranslationModule,
+    module: L.LightningModule,
     devices: Devices,
     callbacks: Sequence[Callback],
     progress: bool,
 ) -> L.Trainer:
-    """The Lightning trainer: epochs or time budget, devices and DDP, precision, callbacks."""
+    """The Lightning trainer of `module` (a translator's or `pretrain`'s): epochs or time
+    budget, devices and DDP, precision, callbacks."""
     several = devices.devices > 1 or devices.num_nodes > 1
     precision = resolve_precision(config.train.precision, devices.accelerator)
     configure_kernels()
@@ -162,9 +181,16 @@ def _fit(
     L.seed_everything(config.train.seed, workers=True, verbose=False)
     prepared = str(Path(config.data.prepared).resolve())
     config = replace(config, data=replace(config.data, prepared=prepared))
+    if config.model.init:  # recorded absolute, like the data
+        init = str(Path(config.model.init).resolve())
+        config = replace(config, model=replace(config.model, init=init))
     run.write_config(config)
     data = load_data(config)
     module = TranslationModule(config, data)
+    if config.model.init:
+        module.started_from = init_encoder(
+            module.model, config.model.init, config, data.layout, data.features
+        )
     parameters = _describe(module, data)
     recorder = RunRecorder(run, config, data)
     stopping = EarlyStopping(
@@ -172,7 +198,7 @@ def _fit(
     )
     resume_point = ResumePoint(run, config.train.checkpoint_minutes)
     trainer_callbacks = [recorder, resume_point, stopping, EpochProgress(run), *callbacks]
-    trainer = _trainer(config, run, module, devices, trainer_callbacks, progress)
+    trainer = build_trainer(config, run, module, devices, trainer_callbacks, progress)
     ckpt = run.resume_file if resume and run.resume_file.exists() else None
     if resume and ckpt is None:
         log.info("no resume point in %s yet: starting from the first epoch", run)

@@ -82,6 +82,7 @@ class TranslationModule(L.LightningModule):
             data.glosses,
         )
         self.micro_batches = 1
+        self.started_from: dict[str, Any] | None = None  # `model.init`'s encoder, when one
         self.batches_done = 0  # training steps taken in the current epoch
         self.start: tuple[int, int] | None = None  # (epoch, batches done) of a resume point
         self._sums: dict[str, float] = {}
@@ -217,6 +218,9 @@ class TranslationModule(L.LightningModule):
                     self.micro_batches,
                     math.ceil(len(batch.items) / self.micro_batches),
                 )
+        if self.current_epoch < self.config.train.freeze_encoder_epochs:
+            for parameter in self.model.encoder_parameters():
+                parameter.grad = None  # AdamW leaves a parameter without a gradient as it is
         if self.config.train.grad_clip:
             self.clip_gradients(
                 optimizer,

@@ -92,6 +92,8 @@ class RunRecorder(Callback):
             "parameters": count_parameters(module.model),
             "fps": self.data.fps,
         }
+        if module.started_from is not None:  # where the encoder started (`model.init`)
+            info["init"] = module.started_from
         parts = {
             "model": module.model,
             "config": self.config,

@@ -1,0 +1,248 @@
+"""The pretraining LightningModule: a translator's encoder and a small reconstruction head,
+trained by masked keypoint modelling (`masking`), with the exact resume state `train` keeps."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import Timer
+from torch import nn
+from torch.utils.data import DataLoader
+
+from sign2text.config import Config
+from sign2text.data.augment import augment
+from sign2text.data.dataset import Batch, BucketBatchSampler, PackedBatch
+from sign2text.data.features import Anchors, model_input
+from sign2text.errors import TrainingError
+from sign2text.model.translator import Translator
+from sign2text.pretraining import masking
+from sign2text.pretraining.data import UnlabelledData
+from sign2text.text.tokenizer import SPECIALS
+from sign2text.training import randomness, schedule
+from sign2text.training.data import train_loader, val_loader
+
+
+class ReconstructionHead(nn.Module):
+    """Encoder steps back to frames: each of the T' steps predicts the features of the
+    2**downsample frames it was made from."""
+
+    def __init__(self, d_model: int, features: int, frames_per_step: int) -> None:
+        super().__init__()
+        self.frames_per_step = frames_per_step
+        self.net = nn.Sequential(
+            nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, features * frames_per_step)
+        )
+
+    def forward(self, memory: torch.Tensor, frames: int) -> torch.Tensor:
+        """memory (B, T', d) -> predicted features (B, frames, F)."""
+        out = self.net(memory)  # (B, T', F * r)
+        out = out.unflatten(-1, (self.frames_per_step, -1)).flatten(1, 2)  # (B, T' * r, F)
+        return out[:, :frames]
+
+
+def pretraining_config(config: Config) -> Config:
+    """`config` with the epochs, time budget and peak learning rate taken from `pretrain.*`:
+    the trainer and schedule read them from `train.*`."""
+    p = config.pretrain
+    train = replace(config.train, epochs=p.epochs, lr=p.lr, max_minutes=p.max_minutes)
+    return replace(config, train=train)
+
+
+class PretrainModule(L.LightningModule):
+    """Masked keypoint modelling around a `Translator`'s encoder (its decoder is not used).
+
+    `config` is the run's config; its optimiser settings come from `pretraining_config`.
+    """
+
+    def __init__(self, config: Config, data: UnlabelledData) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+        self.config, self.data = pretraining_config(config), data
+        self.model = Translator.build(config, data.features, len(SPECIALS))
+        self.head = ReconstructionHead(
+            config.model.d_model, data.features, 2**config.model.downsample
+        )
+        self.anchors = Anchors.of(data.layout)
+        self.fmap = masking.FeatureMap.of(data.layout, data.values, config.data)
+        self.batches_done = 0
+        self.start: tuple[int, int] | None = None
+        self._sums: dict[str, float] = {}
+        self._clock: dict[str, float] = {}
+
+    # -- data ----------------------------------------------------------------------------
+    def train_dataloader(self) -> DataLoader:
+        loader = train_loader(self.config, self.data, self.global_rank)  # type: ignore[arg-type]
+        if self.start is not None:
+            loader.batch_sampler.resume(*self.start)
+        return loader
+
+    def val_dataloader(self) -> DataLoader:
+        return val_loader(self.config, self.data)  # type: ignore[arg-type]
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        return batch.padded() if isinstance(batch, PackedBatch) else batch
+
+    # -- the objective -------------------------------------------------------------------
+    def reconstruction(
+        self, batch: Batch, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Hide spans and parts of the batch's clips, reconstruct them. Returns the summed
+        weighted squared error of the model and of the clip-mean baseline, and their weight."""
+        fmap = self.fmap.to(batch.keypoints.device)
+        target = model_input(batch.keypoints, batch.frame_mask, self.anchors, self.config.data)
+        hidden = masking.draw_hidden(
+            batch.frame_mask, len(fmap.parts), self.config.pretrain, generator
+        )  # (B, T, P)
+        memory, _ = self.model.encode(masking.hide(target, hidden, fmap), batch.frame_mask)
+        predicted = self.head(memory, target.shape[1])  # (B, T, F)
+        weight = masking.feature_weights(batch.keypoints, batch.frame_mask, fmap)  # (B, T, F)
+        hidden_f = hidden[..., fmap.part]  # (B, T, F)
+        error, total = masking.masked_error(predicted, target, weight * hidden_f)
+        baseline = masking.clip_mean_prediction(target, weight * ~hidden_f)
+        baseline_error, _ = masking.masked_error(baseline, target, weight * hidden_f)
+        return {"error": error, "weight": total, "baseline": baseline_error.detach()}
+
+    def training_step(self, batch: Batch, batch_index: int) -> None:
+        if self.config.augment.enabled:
+            keypoints, frame_mask = augment(batch.keypoints, batch.frame_mask, self.config.augment)
+            batch = Batch(keypoints, frame_mask, batch.tokens_in, batch.tokens_out, batch.items)
+        optimizer = self.optimizers()
+        optimizer.zero_grad(set_to_none=True)
+        out = self.reconstruction(batch)
+        self.manual_backward(out["error"] / out["weight"].clamp(min=1e-9))
+        if self.config.train.grad_clip:
+            self.clip_gradients(
+                optimizer,
+                gradient_clip_val=self.config.train.grad_clip,
+                gradient_clip_algorithm="norm",
+            )
+        optimizer.step()
+        scheduler = self.lr_schedulers()
+        if not schedule.per_epoch(scheduler):
+            scheduler.step()
+        error, weight = float(out["error"].detach()), float(out["weight"])
+        self._add(
+            train_error=error,
+            train_weight=weight,
+            train_clips=len(batch.items),
+            train_frames=int(batch.frame_mask.sum()),
+        )
+        if not math.isfinite(error):
+            raise TrainingError(
+                f"pretraining diverged in epoch {self.current_epoch + 1}: the loss is {error} "
+                f"(lower pretrain.lr, now {self.config.train.lr:g})"
+            )
+        self.batches_done += 1
+        self.log("loss", error / max(weight, 1e-9), prog_bar=True, batch_size=len(batch.items))
+
+    def validation_step(self, batch: Batch, batch_index: int) -> None:
+        generator = torch.Generator().manual_seed(batch_index)  # the same hiding every epoch
+        out = self.reconstruction(batch, generator)
+        self._add(
+            val_error=float(out["error"]),
+            val_weight=float(out["weight"]),
+            val_baseline=float(out["baseline"]),
+        )
+
+    # -- figures -------------------------------------------------------------------------
+    def _add(self, **values: float) -> None:
+        for key, value in values.items():
+            self._sums[key] = self._sums.get(key, 0.0) + value
+
+    def _reset(self, prefix: str) -> None:
+        self._sums = {k: v for k, v in self._sums.items() if not k.startswith(prefix)}
+        self._clock[prefix] = time.perf_counter()
+
+    def on_train_start(self) -> None:
+        self._clock.setdefault("train", time.perf_counter())
+
+    def on_train_epoch_start(self) -> None:
+        if self._sums.get("epoch") != self.current_epoch:  # not when resumed inside it
+            self._reset("train")
+            self._sums["epoch"] = self.current_epoch
+            self.batches_done = 0
+        sampler = self.trainer.train_dataloader.batch_sampler
+        if isinstance(sampler, BucketBatchSampler):
+            sampler.set_epoch(self.current_epoch)
+
+    def on_validation_epoch_start(self) -> None:
+        self._reset("val")
+
+    def on_validation_epoch_end(self) -> None:
+        s = self._sums
+        weight = max(s.get("val_weight", 0.0), 1e-9)
+        record = {
+            "val_loss": s.get("val_error", 0.0) / weight,
+            "val_loss_baseline": s.get("val_baseline", 0.0) / weight,
+            "val_seconds": time.perf_counter() - self._clock["val"],
+        }
+        self.val_record = record
+        for key in ("val_loss", "val_loss_baseline"):
+            self.log(key, record[key], prog_bar=key == "val_loss")
+
+    def on_train_epoch_end(self) -> None:
+        scheduler = self.lr_schedulers()
+        if schedule.per_epoch(scheduler):
+            scheduler.step(self.val_record["val_loss"])
+
+    def train_record(self) -> dict[str, float]:
+        """This epoch's training figures: mean loss per weighted hidden coordinate, speed."""
+        s = self._sums
+        seconds = time.perf_counter() - self._clock["train"]
+        train_seconds = seconds - getattr(self, "val_record", {}).get("val_seconds", 0.0)
+        return {
+            "train_loss": s.get("train_error", 0.0) / max(s.get("train_weight", 0.0), 1e-9),
+            "epoch_seconds": seconds,
+            "clips_per_second": s.get("train_clips", 0) / max(train_seconds, 1e-9),
+        }
+
+    # -- resume --------------------------------------------------------------------------
+    def on_save_checkpoint(self, state: dict[str, Any]) -> None:
+        """Where the run is and every random-number state, as `TranslationModule` keeps."""
+        epoch, done = self.current_epoch, self.batches_done
+        if done >= self.trainer.num_training_batches:
+            epoch, done = epoch + 1, 0
+        state["sign2text"] = {
+            "sums": dict(self._sums),
+            "position": [epoch, done],
+            "should_stop": self.trainer.should_stop,
+            "rng": randomness.states(),
+        }
+
+    def on_load_checkpoint(self, state: dict[str, Any]) -> None:
+        saved = state["sign2text"]
+        self._sums = dict(saved["sums"])
+        epoch, self.batches_done = saved["position"]
+        self.start = (epoch, self.batches_done)
+        self.trainer.should_stop = bool(saved["should_stop"])
+        randomness.restore(saved["rng"])
+
+    def _budget_used(self) -> float:
+        """Share of the time budget spent (0 without one), from Lightning's stopping timer."""
+        minutes = self.config.train.max_minutes
+        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer)), None)
+        return timer.time_elapsed() / (minutes * 60) if minutes and timer else 0.0
+
+    def configure_optimizers(self) -> Any:
+        train = self.config.train
+        parameters = [*self.model.encoder_parameters(), *self.head.parameters()]
+        optimizer = torch.optim.AdamW(
+            parameters,
+            lr=train.lr,
+            betas=train.betas,
+            weight_decay=train.weight_decay,
+            fused=self.device.type == "cuda",
+        )
+        scheduler = schedule.build(
+            optimizer,
+            train,
+            lambda: int(self.trainer.estimated_stepping_batches),
+            self.trainer.max_epochs or 1,
+            self._budget_used,
+        )
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
