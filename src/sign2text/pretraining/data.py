@@ -14,7 +14,13 @@ from torch.utils.data import Dataset
 
 from sign2text.config import Config
 from sign2text.data import common
-from sign2text.data.dataset import PreparedSplit, TranslationDataset, dataset_layout, read_meta
+from sign2text.data.dataset import (
+    PreparedSplit,
+    Sample,
+    TranslationDataset,
+    dataset_layout,
+    read_meta,
+)
 from sign2text.data.features import Anchors, input_size
 from sign2text.data.frames import model_frames
 from sign2text.data.layouts import Layout
@@ -23,8 +29,7 @@ from sign2text.errors import InputError
 
 log = logging.getLogger(__name__)
 
-Sample = tuple[torch.Tensor, torch.Tensor, int]  # (clip (T, K, C), no tokens, item)
-NO_TOKENS = torch.zeros(0, dtype=torch.long)
+NO_TOKENS = torch.zeros(0, dtype=torch.long)  # no sentence, and no glosses
 
 
 class _NoText:
@@ -45,7 +50,7 @@ class InMemoryClips(Dataset):
         return len(self.clips)
 
     def __getitem__(self, item: int) -> Sample:
-        return torch.from_numpy(self.clips[item]), NO_TOKENS, item
+        return Sample(torch.from_numpy(self.clips[item]), NO_TOKENS, NO_TOKENS, item)
 
 
 class Clips(Dataset):
@@ -61,8 +66,8 @@ class Clips(Dataset):
 
     def __getitem__(self, item: int) -> Sample:
         part = int(np.searchsorted(self.starts, item, side="right")) - 1
-        clip, _, _ = self.parts[part][item - int(self.starts[part])]
-        return clip, NO_TOKENS, item
+        clip = self.parts[part][item - int(self.starts[part])].keypoints
+        return Sample(clip, NO_TOKENS, NO_TOKENS, item)
 
 
 @dataclass

@@ -110,7 +110,7 @@ class PretrainModule(L.LightningModule):
     def training_step(self, batch: Batch, batch_index: int) -> None:
         if self.config.augment.enabled:
             keypoints, frame_mask = augment(batch.keypoints, batch.frame_mask, self.config.augment)
-            batch = Batch(keypoints, frame_mask, batch.tokens_in, batch.tokens_out, batch.items)
+            batch = replace(batch, keypoints=keypoints, frame_mask=frame_mask)
         optimizer = self.optimizers()
         optimizer.zero_grad(set_to_none=True)
         out = self.reconstruction(batch)
