@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from sign2text.config import from_dict
+
+# The command line a job records as its own (`training.provenance`): the one that started it,
+# not `python -m sign2text.jobs JOB`; set once, by the first sign2text process of a chain.
+COMMAND_ENV = "SIGN2TEXT_COMMAND"
 
 
 def start(
@@ -31,6 +36,7 @@ def start(
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}")
     spec = json.dumps({"job": job, **arguments})
+    command = os.environ.get(COMMAND_ENV) or shlex.join([sys.executable, *sys.argv])
     with open(output, "ab") as console:
         return subprocess.Popen(
             [sys.executable, "-m", "sign2text.jobs", spec],
@@ -38,7 +44,7 @@ def start(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=detach,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, COMMAND_ENV: command, **(env or {})},
         )
 
 

@@ -7,7 +7,9 @@ best_checkpoint.pt   portable checkpoints (model, config, tokenizer), weights-on
 last_checkpoint.pt
 resume.ckpt          the full trainer state for `train --resume`
 state.json, pid      how the run stands: running (with its pid), then how it ended
+provenance.json      package versions, git commit, command line, machine, data fingerprint
 tensorboard/         TensorBoard logs
+mlflow.db, mlartifacts/, wandb/   the MLflow store and W&B files (train.loggers), when chosen
 eval_<split>/        metrics.json and predictions.tsv of `evaluate`
 curves.png           `plot`'s default output
 """
@@ -41,7 +43,14 @@ TENSORBOARD = "tensorboard"
 CURVES = "curves.png"
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.tsv"
-NAMES = (CONFIG, LOG, CONSOLE, HISTORY, BEST, LAST, RESUME, STATE, PID, TENSORBOARD, CURVES)
+PROVENANCE = "provenance.json"
+MLFLOW_DB = "mlflow.db"
+MLFLOW_ARTIFACTS = "mlartifacts"
+WANDB = "wandb"
+NAMES = (
+    *(CONFIG, LOG, CONSOLE, HISTORY, BEST, LAST, RESUME, STATE, PID, TENSORBOARD, CURVES),
+    *(PROVENANCE, MLFLOW_DB, MLFLOW_ARTIFACTS, WANDB),
+)
 ENDINGS = ("finished", "stopped", "failed", "pruned")
 # What a fresh start removes, so that an older run's files are not mistaken for its own.
 EARLIER_ATTEMPT = (RESUME, HISTORY, STATE, BEST, LAST)
@@ -116,6 +125,14 @@ class RunFolder:
 
     def write_history(self, history: dict[str, list[Any]]) -> None:
         atomic.write_json(self.history_file, history)
+
+    # -- provenance ----------------------------------------------------------------------
+    def write_provenance(self, record: dict[str, Any]) -> None:
+        atomic.write_json(self.path / PROVENANCE, record)
+
+    def read_provenance(self) -> dict[str, Any]:
+        """Where the run came from (`training.provenance`); empty for runs without it."""
+        return _read_json(self.path / PROVENANCE)
 
     # -- checkpoints ---------------------------------------------------------------------
     def save_checkpoint(self, name: str, **parts: Any) -> None:

@@ -243,6 +243,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from sign2text.reports.compare import (
         SIGNIFICANCE_SAMPLES,
         csv_text,
+        data_warnings,
         latex,
         load_run,
         markdown,
@@ -251,12 +252,15 @@ def cmd_compare(args: argparse.Namespace) -> None:
 
     formats = {".md": markdown, ".tex": latex, ".csv": csv_text}
     files = outputs.output_files(args.output, list(formats), overwrite=args.overwrite)
-    header, rows = table([load_run(Path(r), args.split) for r in args.runs])
+    reports = [load_run(Path(r), args.split) for r in args.runs]
+    header, rows = table(reports)
     print(markdown(header, rows))
     print(
         f"{args.split} split; 95% bootstrap intervals; p: paired bootstrap "
         f"({SIGNIFICANCE_SAMPLES} resamples) against the first run"
     )
+    for message in data_warnings(reports):
+        print(f"WARNING: {message}")
     for path, text in zip(files, formats.values(), strict=False):
         atomic.remove_debris(path)
         atomic.write_text(path, text(header, rows))
