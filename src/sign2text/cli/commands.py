@@ -291,18 +291,18 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from sign2text import atomic, outputs
-    from sign2text.evaluation.evaluate import evaluate
+    from sign2text import api
     from sign2text.run_folder import RunFolder
 
-    out = RunFolder(Path(args.run_dir)).evaluation(args.split)
-    outputs.own_folder(out, outputs.EVALUATION, option=None)
-    atomic.remove_debris(out)
-    metrics = evaluate(
-        args.run_dir, args.split, checkpoint_name=args.checkpoint, batch_size=args.batch_size
+    metrics = api.evaluate(
+        args.run_dir,
+        args.split,
+        checkpoint=args.checkpoint,
+        batch_size=args.batch_size,
+        progress=True,
     )
     _print_metrics(f"{args.run_dir} on {args.split} ({metrics['clips']} clips)", metrics)
-    print(f"written: {out}")
+    print(f"written: {RunFolder(Path(args.run_dir)).evaluation(args.split)}")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
