@@ -23,6 +23,17 @@ from sign2text.config import from_dict
 COMMAND_ENV = "SIGN2TEXT_COMMAND"
 
 
+def own_command() -> list[str]:
+    """This process's command line as the system started it (`python -m sign2text train ..`),
+    else the interpreter and `sys.argv`."""
+    try:
+        with open("/proc/self/cmdline", "rb") as handle:
+            words = handle.read().decode("utf-8", "replace").split("\0")[:-1]
+    except OSError:
+        words = []
+    return words or [sys.executable, *sys.argv]
+
+
 def start(
     job: str,
     arguments: dict[str, Any],
@@ -36,7 +47,7 @@ def start(
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}")
     spec = json.dumps({"job": job, **arguments})
-    command = os.environ.get(COMMAND_ENV) or shlex.join([sys.executable, *sys.argv])
+    command = os.environ.get(COMMAND_ENV) or shlex.join(own_command())
     with open(output, "ab") as console:
         return subprocess.Popen(
             [sys.executable, "-m", "sign2text.jobs", spec],

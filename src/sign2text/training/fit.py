@@ -124,7 +124,6 @@ def _describe(module: TranslationModule, data: Data) -> int:
 
 def _trainer(
     config: Config,
-    run: RunFolder,
     module: TranslationModule,
     devices: Devices,
     callbacks: Sequence[Callback],
@@ -188,9 +187,7 @@ def _fit(
     )
     resume_point = ResumePoint(run, config.train.checkpoint_minutes)
     trainer_callbacks = [recorder, resume_point, stopping, *callbacks]
-    trainer = _trainer(
-        config, run, module, devices, trainer_callbacks, progress, list(loggers.values())
-    )
+    trainer = _trainer(config, module, devices, trainer_callbacks, progress, list(loggers.values()))
     ckpt = run.resume_file if resume and run.resume_file.exists() else None
     if resume and ckpt is None:
         log.info("no resume point in %s yet: starting from the first epoch", run)

@@ -9,7 +9,6 @@ import platform
 import shlex
 import socket
 import subprocess
-import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +18,7 @@ import torch
 
 import sign2text
 from sign2text.data.fingerprint import fingerprint
-from sign2text.jobs import COMMAND_ENV
+from sign2text.jobs import COMMAND_ENV, own_command
 from sign2text.urls import mask_password
 
 # The distributions whose versions decide what a run computes or records.
@@ -85,17 +84,6 @@ def command_line() -> str:
     passwords in URLs masked."""
     command = os.environ.get(COMMAND_ENV) or shlex.join(own_command())
     return mask_password(command)
-
-
-def own_command() -> list[str]:
-    """This process's command line as the system started it (`python -m sign2text train ..`),
-    else the interpreter and `sys.argv`."""
-    try:
-        with open("/proc/self/cmdline", "rb") as handle:
-            words = handle.read().decode("utf-8", "replace").split("\0")[:-1]
-    except OSError:
-        words = []
-    return words or [sys.executable, *sys.argv]
 
 
 def _cpu_name() -> str:
