@@ -171,8 +171,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     from sign2text.config import to_dict
     from sign2text.run_folder import RunFolder
     from sign2text.training.quick import quick_config
+    from sign2text.training.trackers import check_installed
 
     full, run_dir = _training_config(args)
+    check_installed(full)  # here, not in a background process the user does not watch
     quick = args.quick and not args.resume
     job = {
         "config": to_dict(quick_config(full) if quick else full),
