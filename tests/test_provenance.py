@@ -2,6 +2,8 @@
 trackers it logs to (TensorBoard hyper-parameters and learning rate; a real MLflow store)."""
 
 import json
+import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -12,9 +14,9 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from conftest import TINY_MODEL
 from sign2text import config as configuration
+from sign2text import jobs
 from sign2text.config import ConfigError
 from sign2text.data.fingerprint import fingerprint
-from sign2text.jobs import COMMAND_ENV
 from sign2text.model import checkpoint
 from sign2text.reports.compare import RunReport, data_warnings
 from sign2text.training import provenance, trackers, train
@@ -88,7 +90,7 @@ def test_git_state_of_a_checkout_and_of_none(tmp_path: Path) -> None:
 
 
 def test_command_line_masks_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(COMMAND_ENV, "sign2text tune --storage postgresql://me:s3cret@db/x")
+    monkeypatch.setenv(jobs.COMMAND_ENV, "sign2text tune --storage postgresql://me:s3cret@db/x")
     command = provenance.command_line()
     assert "s3cret" not in command and "postgresql://me:***@db/x" in command
 
@@ -106,6 +108,29 @@ def test_fingerprint_follows_clips_and_sentences_not_tokenizers(
     index = copy / "val.jsonl"
     index.write_text(index.read_text().replace("Sentence 0", "Sentence zero"))
     assert fingerprint(copy).sha256 != before.sha256
+
+
+def test_jobs_record_the_command_that_started_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = {}
+    monkeypatch.delenv(jobs.COMMAND_ENV, raising=False)
+    monkeypatch.setattr(jobs.subprocess, "Popen", lambda argv, **options: started.update(options))
+    jobs.start("train", {}, Path(os.devnull))
+    assert "sign2text.jobs" not in started["env"][jobs.COMMAND_ENV]
+    assert started["env"][jobs.COMMAND_ENV] == shlex.join(jobs.own_command())  # pytest's, here
+    monkeypatch.setenv(jobs.COMMAND_ENV, "sign2text tune --trials 3")  # a worker's worker
+    jobs.start("train", {}, Path(os.devnull))
+    assert started["env"][jobs.COMMAND_ENV] == "sign2text tune --trials 3"
+
+
+def test_a_resumed_run_keeps_earlier_attempts() -> None:
+    first = {"command": "sign2text train", "data": {"sha256": "1"}}
+    second = provenance.with_earlier({"command": "sign2text train --resume r"}, first)
+    third = provenance.with_earlier({"command": "third"}, second)
+    assert [a["command"] for a in third["earlier_attempts"]] == [
+        "sign2text train",
+        "sign2text train --resume r",
+    ]
+    assert provenance.with_earlier(first, {}) == first
 
 
 def _report(name: str, data: str) -> RunReport:
@@ -148,3 +173,9 @@ def test_mlflow_store_holds_params_and_metrics(random_prepared: Path, tmp_path: 
     losses = client.get_metric_history(tracked.info.run_id, "val_loss")
     assert [m.value for m in losses] == pytest.approx(history["val_loss"])
     assert len(client.get_metric_history(tracked.info.run_id, "lr-AdamW")) == 2
+    # Resumed for a third epoch, the run goes on logging into the same MLflow run.
+    config = _config(random_prepared, "train.loggers=[tensorboard, mlflow]", "train.epochs=3")
+    train(config, run_dir, resume=True, progress=False)
+    record = json.loads((run_dir / "provenance.json").read_text())
+    assert record["trackers"]["mlflow"]["run_id"] == place["run_id"]
+    assert len(client.get_metric_history(place["run_id"], "val_loss")) == 3

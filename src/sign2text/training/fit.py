@@ -176,7 +176,7 @@ def _fit(
     record = provenance.collect(prepared)
     data = load_data(config)
     hyperparameters = {**flatten(to_dict(config)), **provenance.summary(record)}
-    module = TranslationModule(config, data, hyperparameters)
+    module = TranslationModule(config, data, hyperparameters, resumed=resume)
     parameters = _describe(module, data)
     record["trackers"] = trackers.places(loggers, config, run)
     if rank_zero_only.rank == 0:

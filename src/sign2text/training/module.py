@@ -65,12 +65,18 @@ class TranslationModule(L.LightningModule):
     """
 
     def __init__(
-        self, config: Config, data: Data, hyperparameters: dict[str, Any] | None = None
+        self,
+        config: Config,
+        data: Data,
+        hyperparameters: dict[str, Any] | None = None,
+        *,
+        resumed: bool = False,
     ) -> None:
-        """`hyperparameters`: what loggers and resume.ckpt record (default: the flattened
-        config)."""
+        """`hyperparameters`: what resume.ckpt records and, unless the run is `resumed` (they
+        were logged when it started, and MLflow's parameters cannot change), the loggers get
+        (default: the flattened config)."""
         super().__init__()
-        self.save_hyperparameters(hyperparameters or flatten(to_dict(config)), logger=True)
+        self.save_hyperparameters(hyperparameters or flatten(to_dict(config)), logger=not resumed)
         self.automatic_optimization = False
         self.config, self.data = config, data
         self.model = Translator.build(config, data.features, len(data.tokenizer))
