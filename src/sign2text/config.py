@@ -113,6 +113,8 @@ class TrainConfig:
     checkpoint_minutes: float = 10.0
     val_decode_max: int = 500
     freeze_encoder_epochs: int = 0
+    loggers: tuple[str, ...] = ("tensorboard",)
+    tracking_uri: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ CENTRE_NAMES = ("clip", "frame")
 HAND_NAMES = ("wrist", "body", "both")
 POSITION_NAMES = ("sinusoidal", "learned")
 PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed")
+LOGGER_NAMES = ("tensorboard", "mlflow", "wandb")
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
@@ -195,6 +198,10 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a section (mapping), got {value!r}")
         return _build(kind, value, where)
     origin = typing.get_origin(kind)
+    if origin is tuple and typing.get_args(kind)[1:] == (Ellipsis,):  # tuple[X, ...]: a list
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return tuple(_coerce(v, typing.get_args(kind)[0], where) for v in value)
     if origin is tuple:
         args = typing.get_args(kind)
         if not isinstance(value, list | tuple) or len(value) != len(args):
@@ -302,6 +309,10 @@ def _train_checks(t: TrainConfig) -> list[Check]:
             f"train.scheduler {t.scheduler!r} is not one of {schedules.NAMES}",
         ),
         (t.precision in PRECISIONS, f"train.precision {t.precision!r} is not one of {PRECISIONS}"),
+        (
+            set(t.loggers) <= set(LOGGER_NAMES) and len(set(t.loggers)) == len(t.loggers),
+            f"train.loggers {list(t.loggers)} must name each of {LOGGER_NAMES} at most once",
+        ),
     ]
 
 
@@ -423,6 +434,17 @@ def to_dict(config: Config) -> dict[str, Any]:
         return value
 
     return plain(dataclasses.asdict(config))
+
+
+def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested values (`to_dict`'s, or a saved config's) as one level: "model.d_model" -> 512."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def load(

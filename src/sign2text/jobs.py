@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from sign2text.config import from_dict
+
+# The command line a job records as its own (`training.provenance`): the one that started it,
+# not `python -m sign2text.jobs JOB`; set once, by the first sign2text process of a chain.
+COMMAND_ENV = "SIGN2TEXT_COMMAND"
+
+
+def own_command() -> list[str]:
+    """This process's command line as the system started it (`python -m sign2text train ..`),
+    else the interpreter and `sys.argv`."""
+    try:
+        with open("/proc/self/cmdline", "rb") as handle:
+            words = handle.read().decode("utf-8", "replace").split("\0")[:-1]
+    except OSError:
+        words = []
+    return words or [sys.executable, *sys.argv]
 
 
 def start(
@@ -31,6 +47,7 @@ def start(
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}")
     spec = json.dumps({"job": job, **arguments})
+    command = os.environ.get(COMMAND_ENV) or shlex.join(own_command())
     with open(output, "ab") as console:
         return subprocess.Popen(
             [sys.executable, "-m", "sign2text.jobs", spec],
@@ -38,7 +55,7 @@ def start(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=detach,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, COMMAND_ENV: command, **(env or {})},
         )
 
 

@@ -8,7 +8,9 @@ last_checkpoint.pt
 resume.ckpt          the full trainer state for `train --resume`
 state.json, pid      how the run stands: running (with its pid), then how it ended
 progress.json        where the running epoch is (batches, clips), rewritten every few seconds
+provenance.json      package versions, git commit, command line, machine, data fingerprint
 tensorboard/         TensorBoard logs
+mlflow.db, mlartifacts/, wandb/   the MLflow store and W&B files (train.loggers), when chosen
 eval_<split>/        metrics.json and predictions.tsv of `evaluate`
 curves.png           `plot`'s default output
 """
@@ -44,9 +46,13 @@ CURVES = "curves.png"
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.tsv"
 GLOSSES = "glosses.tsv"  # recognised glosses, from a model with a recognition head
+PROVENANCE = "provenance.json"
+MLFLOW_DB = "mlflow.db"
+MLFLOW_ARTIFACTS = "mlartifacts"
+WANDB = "wandb"
 NAMES = (
     *(CONFIG, LOG, CONSOLE, HISTORY, BEST, LAST, RESUME, STATE, PID, TENSORBOARD, CURVES),
-    PROGRESS,
+    *(PROGRESS, PROVENANCE, MLFLOW_DB, MLFLOW_ARTIFACTS, WANDB),
 )
 ENDINGS = ("finished", "stopped", "failed", "pruned")
 PRETRAIN = "pretrain"  # state.json's "task" in a `sign2text pretrain` run
@@ -123,6 +129,14 @@ class RunFolder:
 
     def write_history(self, history: dict[str, list[Any]]) -> None:
         atomic.write_json(self.history_file, history)
+
+    # -- provenance ----------------------------------------------------------------------
+    def write_provenance(self, record: dict[str, Any]) -> None:
+        atomic.write_json(self.path / PROVENANCE, record)
+
+    def read_provenance(self) -> dict[str, Any]:
+        """Where the run came from (`training.provenance`); empty for runs without it."""
+        return _read_json(self.path / PROVENANCE)
 
     # -- checkpoints ---------------------------------------------------------------------
     def save_checkpoint(self, name: str, **parts: Any) -> None:

@@ -190,9 +190,11 @@ def cmd_train(args: argparse.Namespace) -> None:
     from sign2text import atomic, jobs
     from sign2text.config import to_dict
     from sign2text.training.quick import quick_config
+    from sign2text.training.trackers import check_installed
 
     init = [f"model.init={args.init}"] if args.init else []
     full, run_dir = _run_config(args, init, "{0.name}")
+    check_installed(full)  # here, not in a background process the user does not watch
     quick = args.quick and not args.resume
     job = {
         "config": to_dict(quick_config(full) if quick else full),
@@ -290,6 +292,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from sign2text.reports.compare import (
         SIGNIFICANCE_SAMPLES,
         column_names,
+        data_warnings,
         load_run,
         table,
         table_csv,
@@ -318,6 +321,8 @@ def cmd_compare(args: argparse.Namespace) -> None:
         f"{args.split} split; {shown[args.intervals]}; best in bold; p: paired bootstrap "
         f"({SIGNIFICANCE_SAMPLES} resamples) against the first run"
     )
+    for message in data_warnings(reports):
+        print(f"WARNING: {message}")
     for path, render in zip(files, formats.values(), strict=False):
         atomic.remove_debris(path)
         atomic.write_text(path, render(compared))
@@ -366,17 +371,18 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from sign2text import atomic, outputs
-    from sign2text.evaluation.evaluate import evaluate
+    from sign2text import api
     from sign2text.run_folder import RunFolder
 
-    out = RunFolder(Path(args.run_dir)).evaluation(args.split)
-    outputs.own_folder(out, outputs.EVALUATION, option=None)
-    atomic.remove_debris(out)
-    metrics = evaluate(
-        args.run_dir, args.split, checkpoint_name=args.checkpoint, batch_size=args.batch_size
+    metrics = api.evaluate(
+        args.run_dir,
+        args.split,
+        checkpoint=args.checkpoint,
+        batch_size=args.batch_size,
+        progress=True,
     )
     _print_metrics(f"{args.run_dir} on {args.split} ({metrics['clips']} clips)", metrics)
+    out = RunFolder(Path(args.run_dir)).evaluation(args.split)
     if args.worst:
         _print_worst(out, args.worst)
     print(f"written: {out}")

@@ -20,6 +20,7 @@ from sign2text.pretraining.data import UnlabelledData, load_unlabelled
 from sign2text.pretraining.module import PretrainModule
 from sign2text.pretraining.recording import PretrainRecorder
 from sign2text.run_folder import PRETRAIN, RunFolder
+from sign2text.training import trackers
 from sign2text.training.fit import Devices, build_trainer, in_run_folder
 from sign2text.training.recording import ResumePoint
 
@@ -91,7 +92,8 @@ def _fit(
     )
     resume_point = ResumePoint(run, config.train.checkpoint_minutes)
     every = [recorder, resume_point, stopping, *callbacks]
-    trainer = build_trainer(module.config, run, module, devices, every, progress)
+    loggers = list(trackers.build(module.config, run, {}).values())
+    trainer = build_trainer(module.config, module, devices, every, progress, loggers)
     ckpt = run.resume_file if resume and run.resume_file.exists() else None
     started, status = time.perf_counter(), "finished"
     try:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from sign2text.bootstrap import bootstrap_interval, paired_bootstrap
+from sign2text.config import flatten
 from sign2text.errors import ConfigError, InputError
 from sign2text.evaluation.sentences import read_predictions
 from sign2text.metrics import HIGHER_IS_BETTER, LABELS
@@ -116,16 +117,7 @@ class RunReport:
     epochs: int
     train_seconds: float
     predictions: list[tuple[str, str, str]]  # clip, reference, hypothesis
-
-
-def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
+    data: str = ""  # the prepared data's fingerprint (provenance.json); "" for older runs
 
 
 def load_run(run_dir: Path, split: str) -> RunReport:
@@ -141,25 +133,43 @@ def load_run(run_dir: Path, split: str) -> RunReport:
     history = run.read_history()
     return RunReport(
         name=run_dir.name,
-        config=_flatten(yaml.safe_load(run.config_file.read_text())),
+        config=flatten(yaml.safe_load(run.config_file.read_text())),
         metrics=json.loads((evaluation / METRICS).read_text()),
         epochs=len(history.get("epoch", [])),
         train_seconds=float(sum(history.get("epoch_seconds", []))),
         predictions=[
             (p.clip, p.reference, p.hypothesis) for p in read_predictions(evaluation / PREDICTIONS)
         ],
+        data=run.read_provenance().get("data", {}).get("sha256", ""),
     )
 
 
 def config_differences(reports: list[RunReport]) -> list[str]:
     """Config keys whose values differ between the runs (paths and names left out)."""
     keys = sorted({k for r in reports for k in r.config})
-    ignored = {"name", "data.prepared"}
+    ignored = {"name", "data.prepared", "train.loggers", "train.tracking_uri"}
     return [
         k
         for k in keys
         if k not in ignored and len({json.dumps(r.config.get(k)) for r in reports}) > 1
     ]
+
+
+def data_warnings(reports: list[RunReport]) -> list[str]:
+    """A warning when the runs were trained on prepared data with different fingerprints (the
+    data changed, or another dataset), and which runs recorded none."""
+    known = [r for r in reports if r.data]
+    warnings = []
+    if len({r.data for r in known}) > 1:
+        shown = ", ".join(f"{r.name} {r.data[:12]}" for r in known)
+        warnings.append(
+            f"the runs were trained on different prepared data ({shown}): their scores are "
+            "not comparable unless that was the point (provenance.json, data.sha256)"
+        )
+    if known and len(known) < len(reports):
+        missing = ", ".join(r.name for r in reports if not r.data)
+        warnings.append(f"no data fingerprint for {missing} (trained before runs recorded one)")
+    return warnings
 
 
 def _same_clips(report: RunReport, baseline: RunReport) -> None:

@@ -13,16 +13,17 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping
-from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor
+from lightning.pytorch.loggers import Logger
 from lightning.pytorch.utilities import rank_zero_only
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from sign2text.config import Config
+from sign2text.config import Config, flatten, to_dict
 from sign2text.errors import Failure, write_error
 from sign2text.model.pretrained import init_encoder
 from sign2text.model.translator import count_parameters
-from sign2text.run_folder import TENSORBOARD, RunFolder
+from sign2text.run_folder import RunFolder
+from sign2text.training import provenance, trackers
 from sign2text.training.data import Data, load_data
 from sign2text.training.module import TranslationModule
 from sign2text.training.progress import EpochBar, EpochProgress
@@ -137,18 +138,21 @@ def _describe(module: TranslationModule, data: Data) -> int:
 
 def build_trainer(
     config: Config,
-    run: RunFolder,
     module: L.LightningModule,
     devices: Devices,
     callbacks: Sequence[Callback],
     progress: bool,
+    loggers: list[Logger],
 ) -> L.Trainer:
     """The Lightning trainer of `module` (a translator's or `pretrain`'s): epochs or time
-    budget, devices and DDP, precision, callbacks."""
+    budget, devices and DDP, precision, callbacks, loggers (with the learning rate of every
+    epoch)."""
     several = devices.devices > 1 or devices.num_nodes > 1
     precision = resolve_precision(config.train.precision, devices.accelerator)
     configure_kernels()
     log.info("precision %s (train.precision %s)", precision, config.train.precision)
+    if loggers:  # the learning rate of every epoch, beside the metrics
+        callbacks = [*callbacks, LearningRateMonitor(logging_interval="epoch")]
     return L.Trainer(
         max_epochs=config.train.epochs,
         max_time={"minutes": config.train.max_minutes} if config.train.max_minutes else None,
@@ -160,7 +164,7 @@ def build_trainer(
         precision=precision,
         callbacks=[*callbacks, EpochBar(refresh_rate=10)] if progress else [*callbacks],
         plugins=[RunCheckpointIO(module)],
-        logger=TensorBoardLogger(str(run.path), name=TENSORBOARD, version=""),
+        logger=loggers or False,
         enable_progress_bar=progress,
         enable_model_summary=False,
         num_sanity_val_steps=0,
@@ -185,20 +189,29 @@ def _fit(
         init = str(Path(config.model.init).resolve())
         config = replace(config, model=replace(config.model, init=init))
     run.write_config(config)
+    earlier = run.read_provenance() if resume else {}
+    loggers = trackers.build(config, run, earlier.get("trackers", {}))
+    record = provenance.collect(prepared)
     data = load_data(config)
-    module = TranslationModule(config, data)
+    hyperparameters = {**flatten(to_dict(config)), **provenance.summary(record)}
+    module = TranslationModule(config, data, hyperparameters, resumed=resume)
     if config.model.init:
         module.started_from = init_encoder(
             module.model, config.model.init, config, data.layout, data.features
         )
     parameters = _describe(module, data)
-    recorder = RunRecorder(run, config, data)
+    record["trackers"] = trackers.places(loggers, config, run)
+    if rank_zero_only.rank == 0:
+        run.write_provenance(provenance.with_earlier(record, earlier))
+    recorder = RunRecorder(run, config, data, record)
     stopping = EarlyStopping(
         monitor="val_loss", patience=config.train.early_stopping_patience, mode="min"
     )
     resume_point = ResumePoint(run, config.train.checkpoint_minutes)
     trainer_callbacks = [recorder, resume_point, stopping, EpochProgress(run), *callbacks]
-    trainer = build_trainer(config, run, module, devices, trainer_callbacks, progress)
+    trainer = build_trainer(
+        config, module, devices, trainer_callbacks, progress, list(loggers.values())
+    )
     ckpt = run.resume_file if resume and run.resume_file.exists() else None
     if resume and ckpt is None:
         log.info("no resume point in %s yet: starting from the first epoch", run)

@@ -14,7 +14,7 @@ import torch
 from lightning.pytorch.callbacks import Timer
 from torch.utils.data import DataLoader
 
-from sign2text.config import Config
+from sign2text.config import Config, flatten, to_dict
 from sign2text.data.ablation import derangement
 from sign2text.data.augment import augment
 from sign2text.data.dataset import Batch, BucketBatchSampler, PackedBatch, cut_by_frames
@@ -66,8 +66,19 @@ class TranslationModule(L.LightningModule):
     micro-batches whose gradients add up to the whole batch's: the effective batch is kept.
     """
 
-    def __init__(self, config: Config, data: Data) -> None:
+    def __init__(
+        self,
+        config: Config,
+        data: Data,
+        hyperparameters: dict[str, Any] | None = None,
+        *,
+        resumed: bool = False,
+    ) -> None:
+        """`hyperparameters`: what resume.ckpt records and, unless the run is `resumed` (they
+        were logged when it started, and MLflow's parameters cannot change), the loggers get
+        (default: the flattened config)."""
         super().__init__()
+        self.save_hyperparameters(hyperparameters or flatten(to_dict(config)), logger=not resumed)
         self.automatic_optimization = False
         self.config, self.data = config, data
         glosses = len(data.glosses) if data.glosses else 0

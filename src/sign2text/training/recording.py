@@ -41,8 +41,11 @@ class RunRecorder(Callback):
     """After every epoch: history.json with health, last and best portable checkpoints; when
     training diverges, the figures of the epoch it stopped in."""
 
-    def __init__(self, run: RunFolder, config: Config, data: Data) -> None:
+    def __init__(
+        self, run: RunFolder, config: Config, data: Data, provenance: dict[str, Any] | None = None
+    ) -> None:
         self.run, self.config, self.data = run, config, data
+        self.provenance = provenance or {}  # what every checkpoint's info records of the run
         self.history: dict[str, list[Any]] = {}
         self.best = math.inf
 
@@ -91,6 +94,7 @@ class RunRecorder(Callback):
             "metrics": record,
             "parameters": count_parameters(module.model),
             "fps": self.data.fps,
+            "provenance": self.provenance,
         }
         if module.started_from is not None:  # where the encoder started (`model.init`)
             info["init"] = module.started_from

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from optuna.trial import TrialState
 
 from sign2text.config import Config, ConfigError, from_dict, to_dict
 from sign2text.tuning.space import SearchSpace, load_space
+from sign2text.urls import mask_password
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +129,6 @@ class Search:
             "out": Path(job["out"]),
         }
         return cls(**values, storage=os.environ.get(STORAGE_ENV))
-
-
-def mask_password(url: str) -> str:
-    """`url` (or any text holding URLs) with passwords replaced by ***, for anything printed
-    or logged."""
-    return re.sub(r"([\w+.-]+://[^:/@\s]*):[^@\s]*@", r"\1:***@", url)
 
 
 def pruner() -> optuna.pruners.BasePruner:

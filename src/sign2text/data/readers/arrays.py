@@ -61,7 +61,9 @@ def _npz_key(path: Path, keys: list[str]) -> str:
     )
 
 
-def _check_shape(path: Path, shape: tuple[int, ...], channels: tuple[int, ...], what: str) -> None:
+def _check_shape(
+    path: str | Path, shape: tuple[int, ...], channels: tuple[int, ...], what: str
+) -> None:
     if len(shape) != 3 or shape[1] < 2 or shape[2] not in channels:
         raise InputError(
             path,
@@ -98,15 +100,21 @@ def array_info(path: str | Path) -> ArrayInfo:
     return ArrayInfo(points=shape[1], dims=2 if shape[2] == 2 else shape[2] - 1)
 
 
+def split_channels(where: str | Path, array: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A (T, K, C) array as an `.npy` holds it: (coordinates (T, K, D), confidence (T, K) or
+    None when C = 2)."""
+    _check_shape(where, array.shape, (2, 3, 4), "the array")
+    if array.shape[2] == 2:
+        return array, None
+    return array[..., :-1], array[..., -1]
+
+
 def _load(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """(coordinates (T, K, D), confidence (T, K) or None) as stored."""
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.ndarray):  # .npy: (T, K, C)
-            _check_shape(path, loaded.shape, (2, 3, 4), "the array")
-            if loaded.shape[2] == 2:
-                return loaded, None
-            return loaded[..., :-1], loaded[..., -1]
+            return split_channels(path, loaded)
         with loaded:  # .npz
             key = _npz_key(path, list(loaded.keys()))
             coords = loaded[key]
@@ -128,7 +136,18 @@ def _load(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 def read_arrays(path: str | Path, layout: Layout | None = None, fps: float = FPS) -> Clip:
     """Read one clip from a `.npy` or `.npz` file, in `layout` if given (else a generic one)."""
     path = Path(path)
-    coords, confidence = _load(path)
+    return arrays_clip(path, *_load(path), layout, fps)
+
+
+def arrays_clip(
+    path: str | Path,
+    coords: np.ndarray,
+    confidence: np.ndarray | None,
+    layout: Layout | None = None,
+    fps: float = FPS,
+) -> Clip:
+    """A clip of coordinates (T, K, D) and confidence (T, K) (None: every point found), checked
+    as a file's are; `path` names them in errors (a file, or what holds the arrays)."""
     for name, array in (("coordinates", coords), ("confidence", confidence)):
         if array is not None and array.dtype.kind not in "iuf":
             raise InputError(path, f"the {name} are {array.dtype}, not numbers", "save floats")
