@@ -65,7 +65,7 @@ def test_translate_takes_folders_files_and_arrays_alike(
     even = keypoints[: len(keypoints) // 2 * 2]  # at 48 fps: every other frame at 24
     assert translator.translate(even, fps=48.0) == translator.translate(even[::2])
     # The command runs the same code.
-    assert translate([folder], run / "best_checkpoint.pt") == [(str(folder), sentence)]
+    assert translate([folder], run / "best_checkpoint.pt") == [(str(folder), sentence, None)]
 
 
 def test_translate_refuses_bad_arrays_and_beams_in_one_line(run: Path) -> None:
