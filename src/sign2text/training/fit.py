@@ -20,6 +20,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from sign2text.config import Config
 from sign2text.errors import Failure, write_error
+from sign2text.model.text_model import PretrainedTranslator
 from sign2text.model.translator import count_parameters
 from sign2text.run_folder import TENSORBOARD, RunFolder
 from sign2text.training.data import Data, load_data
@@ -113,6 +114,8 @@ def _describe(module: TranslationModule, data: Data) -> int:
         len(data.tokenizer),
         data.tokenizer.kind,
     )
+    if isinstance(module.model, PretrainedTranslator):
+        log.info("%s", module.model.describe())
     return parameters
 
 
