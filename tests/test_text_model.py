@@ -1,6 +1,10 @@
 """A pretrained text model behind the keypoint encoder (`model.text_model`), on tiny untrained
 T5 and BART models built here from configs: nothing is downloaded."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +22,9 @@ from sign2text.model import checkpoint, text_model
 from sign2text.model.decoding import search
 from sign2text.model.incremental import CachedSteps, stepper
 from sign2text.model.inference import Reader, infer
-from sign2text.model.untrained import write_untrained
+from sign2text.model.untrained import Sizes, write_untrained
 from sign2text.reports import compare
+from sign2text.run_folder import RESUME
 from sign2text.text.tokenizer import BOS, EOS, PAD, UNK
 from sign2text.training import train
 from sign2text.training.data import load_data
@@ -188,3 +193,65 @@ def test_missing_error_names_the_model_and_the_fix() -> None:
     error = text_model._missing("t5-small", OSError("We couldn't connect to huggingface.co"))
     assert isinstance(error, ConfigError)
     assert "'t5-small'" in str(error) and "hf download t5-small" in str(error)
+
+
+@pytest.fixture(scope="module")
+def random_t5(random_prepared: Path, tmp_path_factory) -> Path:
+    """An untrained T5 with dropout, its vocabulary from the random dataset's sentences."""
+    sentences = [clip.sentence for clip in PreparedSplit(random_prepared, "train").clips]
+    folder = tmp_path_factory.mktemp("random-t5") / "t5"
+    return write_untrained(folder, "t5", sentences, vocab_size=60, sizes=Sizes(dropout=0.1))
+
+
+@pytest.mark.slow  # two trainings of a tiny T5 and a resumed one: a minute on 2 cores
+def test_a_resumed_text_model_run_ends_as_the_uninterrupted_one(
+    random_prepared: Path, random_t5: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_resume import _overrides, outcome
+
+    extra = [f"model.text_model={random_t5}", "train.epochs=2", "train.text_model_lr=3e-4"]
+    config = configuration.load(None, _overrides(random_prepared, 0, *extra))
+    points: list[Path] = []
+    write_state = checkpoint.write_state
+
+    def keep_every_resume_point(path: Path, state: dict) -> None:
+        write_state(path, state)
+        if Path(path).name == RESUME:
+            points.append(tmp_path / f"point-{len(points):02d}.ckpt")
+            shutil.copy(path, points[-1])
+
+    monkeypatch.setattr(checkpoint, "write_state", keep_every_resume_point)
+    train(config, tmp_path / "whole", progress=False)
+    monkeypatch.undo()
+    run_dir = tmp_path / "resumed"
+    run_dir.mkdir()
+    shutil.copy(tmp_path / "whole" / "config.yaml", run_dir / "config.yaml")
+    shutil.copy(points[3], run_dir / RESUME)  # inside the first epoch
+    train(config, run_dir, resume=True, progress=False)
+    assert outcome(run_dir) == outcome(tmp_path / "whole")
+
+
+@pytest.mark.slow  # two processes start torch, Lightning and transformers: a minute on 2 cores
+def test_two_process_ddp_with_a_text_model_ends_with_identical_weights(
+    random_prepared: Path, random_t5: Path, tmp_path: Path
+) -> None:
+    from test_training import DDP_SCRIPT
+
+    script = tmp_path / "ddp_train.py"
+    script.write_text(DDP_SCRIPT)
+    overrides = [
+        f"data.prepared={random_prepared}",
+        *TINY_MODEL,
+        f"model.text_model={random_t5}",
+        "model.freeze_text_model_epochs=1",
+        "train.batch_size=4",
+        "train.epochs=2",
+    ]
+    tests = Path(__file__).resolve().parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent / "src")])}
+    command = [sys.executable, str(script), str(tmp_path / "ddp"), str(tmp_path), *overrides]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    digests = {path.name: path.read_text() for path in tmp_path.glob("digest-*")}
+    assert set(digests) == {"digest-0", "digest-1"}
+    assert digests["digest-0"] == digests["digest-1"]
