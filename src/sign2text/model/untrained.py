@@ -5,6 +5,7 @@ benchmarks, a plumbing check on a machine without internet)."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,10 +70,9 @@ def _bart(sentences: Sequence[str], vocab_size: int, sizes: Sizes) -> tuple[Any,
     bpe.train_from_iterator(
         list(sentences), vocab_size=vocab_size, special_tokens=specials, show_progress=False
     )
-    model = bpe._tokenizer.model
-    vocab = dict(bpe.get_vocab())
-    merges = [" ".join(pair) for pair in _merges(model)]
-    tokenizer = transformers.BartTokenizer(vocab=vocab, merges=merges)
+    trained = json.loads(bpe.to_str())["model"]  # its vocabulary and merges, in order
+    merges = [" ".join(pair) for pair in trained["merges"]]
+    tokenizer = transformers.BartTokenizer(vocab=trained["vocab"], merges=merges)
     config = transformers.BartConfig(
         vocab_size=len(tokenizer),
         d_model=sizes.d_model,
@@ -86,13 +86,6 @@ def _bart(sentences: Sequence[str], vocab_size: int, sizes: Sizes) -> tuple[Any,
         max_position_embeddings=1024,
     )
     return transformers.BartForConditionalGeneration(config), tokenizer
-
-
-def _merges(model: Any) -> list[tuple[str, str]]:
-    """A trained BPE model's merges, in order."""
-    import json
-
-    return [tuple(pair) for pair in json.loads(model.__getstate__())["merges"]]
 
 
 KINDS = {"t5": _t5, "bart": _bart}
