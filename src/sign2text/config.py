@@ -83,6 +83,10 @@ class ModelConfig:
     tie_embeddings: bool = True
     ctc_weight: float = 0.0
     init: str = ""  # start the encoder from this pretrain run or checkpoint ("" = random)
+    text_model: str = ""  # a pretrained encoder-decoder (name or folder); "" = our Transformer
+    freeze_text_model_epochs: int = 0
+    freeze_text_embeddings: bool = False
+    gradient_checkpointing: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class TrainConfig:
     bucketing: bool = False
     micro_frames: int = 0
     lr: float = 1e-4
+    text_model_lr: float = 0.0  # the pretrained text model's peak lr; 0 = train.lr
     weight_decay: float = 1e-4
     betas: tuple[float, float] = (0.9, 0.98)
     scheduler: str = "cosine"
@@ -261,6 +266,10 @@ def _model_checks(m: ModelConfig, data: DataConfig) -> list[Check]:
         ),
         (0.0 <= m.dropout < 1.0, f"model.dropout ({m.dropout}) must be in [0, 1)"),
         (m.ctc_weight >= 0, f"model.ctc_weight ({m.ctc_weight}) must be 0 (off) or positive"),
+        (
+            m.freeze_text_model_epochs >= 0,
+            "model.freeze_text_model_epochs must be 0 (off) or positive",
+        ),
         (0 <= m.downsample <= 4, f"model.downsample ({m.downsample}) must be 0-4 halvings"),
         (
             m.kernel >= 1 and m.kernel % 2 == 1,
@@ -280,6 +289,7 @@ def _model_checks(m: ModelConfig, data: DataConfig) -> list[Check]:
 def _train_checks(t: TrainConfig) -> list[Check]:
     return [
         (t.lr > 0, f"train.lr ({t.lr}) must be positive"),
+        (t.text_model_lr >= 0, "train.text_model_lr must be 0 (= train.lr) or positive"),
         (t.min_lr >= 0 and t.weight_decay >= 0, "train.min_lr and train.weight_decay must be >= 0"),
         (all(0.0 <= b < 1.0 for b in t.betas), f"train.betas {t.betas} must be in [0, 1)"),
         (

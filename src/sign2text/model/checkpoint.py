@@ -13,8 +13,11 @@ from sign2text import atomic
 from sign2text.config import Config, ConfigError, from_saved, to_dict
 from sign2text.data.layouts import Layout
 from sign2text.errors import InputError, WriteError, write_error
+from sign2text.model import text_model
+from sign2text.model.text_model import PretrainedTranslator
 from sign2text.model.translator import Translator
 from sign2text.text.glosses import GlossVocabulary
+from sign2text.text.pretrained import PretrainedTokenizer
 from sign2text.text.tokenizer import Tokenizer, tokenizer_from_bytes
 
 FORMAT = "sign2text-checkpoint"
@@ -26,7 +29,7 @@ VERSION = 1
 class Loaded:
     """What a checkpoint holds, rebuilt."""
 
-    model: Translator
+    model: Translator | PretrainedTranslator
     config: Config
     tokenizer: Tokenizer
     source: Layout  # the layout of the clips the model was trained on
@@ -44,7 +47,7 @@ class Loaded:
 
 def save(
     path: str | Path,
-    model: Translator,
+    model: Translator | PretrainedTranslator,
     config: Config,
     tokenizer: Tokenizer,
     source: Layout,
@@ -69,6 +72,8 @@ def save(
         "glosses": list(glosses.glosses) if glosses else [],
         "info": info,
     }
+    if isinstance(model, PretrainedTranslator):  # its config, name, revision, library version
+        state["text_model"] = model.saved()
     write_state(path, state)
 
 
@@ -109,6 +114,17 @@ def read_state(path: str | Path, fix: str, map_location: Any = "cpu") -> dict[st
     return state
 
 
+def _rebuild(
+    state: dict[str, Any], config: Config, tokenizer: Tokenizer, glosses: int
+) -> Translator | PretrainedTranslator:
+    """The untrained model a checkpoint's weights go into (built offline)."""
+    if "text_model" in state:
+        assert isinstance(tokenizer, PretrainedTokenizer)
+        saved = state["text_model"]
+        return text_model.from_saved(config, state["features"], tokenizer, saved, glosses)
+    return Translator.build(config, state["features"], state["vocab_size"], glosses)
+
+
 def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
     """Rebuild model, config and tokenizer from a checkpoint, without unpickling objects."""
     path = Path(path)
@@ -118,13 +134,15 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Loaded:
         raise InputError(path, "a pretrained encoder, not a translator", fix)
     if state.get("format") != FORMAT:
         raise InputError(path, "not a sign2text checkpoint", "pass a best_checkpoint.pt file")
+    if "text_model" in state:
+        text_model.library()  # not installed: one line saying how, not "damaged"
     try:
         config = from_saved(state["config"])
         tokenizer = tokenizer_from_bytes(state["tokenizer"]["kind"], state["tokenizer"]["data"])
         names = state.get("glosses", [])  # absent from checkpoints before recognition heads
         glosses = GlossVocabulary(tuple(names)) if names else None
         classes = len(glosses) if glosses else 0
-        model = Translator.build(config, state["features"], state["vocab_size"], classes)
+        model = _rebuild(state, config, tokenizer, classes)
         model = model.to(device)
         model.load_state_dict(state["model"])
         loaded = Loaded(

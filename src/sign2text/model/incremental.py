@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sign2text.model.text_model import CachedSteps, PretrainedTranslator
 from sign2text.model.translator import Translator
 
 
@@ -123,4 +124,6 @@ def stepper(model: torch.nn.Module, memory: torch.Tensor, padding: torch.Tensor)
     """The fastest exact way to step `model`'s decoder."""
     if isinstance(model, Translator) and not model.training:
         return Incremental(model, memory, padding)
+    if isinstance(model, PretrainedTranslator) and not model.training:
+        return CachedSteps(model, memory, padding)  # the text model's own key/value cache
     return FullPrefix(model, memory, padding)

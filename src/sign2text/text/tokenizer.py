@@ -126,7 +126,11 @@ def train_tokenizer(kind: str, sentences: Iterable[str], vocab_size: int) -> Tok
 
 
 def tokenizer_from_bytes(kind: str, data: bytes) -> Tokenizer:
-    """Rebuild a tokenizer saved with `to_bytes`."""
+    """Rebuild a tokenizer saved with `to_bytes` (a pretrained text model's among them)."""
+    if kind == "pretrained":  # needs `transformers`, imported only then
+        from sign2text.text.pretrained import PretrainedTokenizer
+
+        return PretrainedTokenizer.from_bytes(data)
     return _kind(kind).from_bytes(data)
 
 

@@ -27,6 +27,7 @@ from sign2text.data.features import Anchors, input_size
 from sign2text.data.frames import target_fps
 from sign2text.data.layouts import Layout
 from sign2text.errors import InputError
+from sign2text.model import text_model
 from sign2text.text.glosses import GlossVocabulary
 from sign2text.text.tokenizer import Tokenizer
 from sign2text.training import randomness
@@ -53,7 +54,7 @@ def load_data(config: Config) -> Data:
     """Tokenizer, point selection and the train/val datasets of `config.data.prepared`."""
     folder = Path(config.data.prepared)
     meta = read_meta(folder)
-    tokenizer = load_tokenizer(folder, config.text.tokenizer, config.text.vocab_size)
+    tokenizer = text_tokenizer(config, folder)
     layout, points = dataset_layout(meta, config.data.points)
     train_split, val_split = PreparedSplit(folder, "train"), PreparedSplit(folder, "val")
     subset = None
@@ -76,6 +77,14 @@ def load_data(config: Config) -> Data:
     source = Layout.from_dict(meta["layout"])
     seen_fps = fps or float(meta["fps"])
     return Data(tokenizer, source, layout, points, features, seen_fps, train, val, glosses)
+
+
+def text_tokenizer(config: Config, folder: Path) -> Tokenizer:
+    """The pretrained text model's own tokenizer (`model.text_model`), else the prepared
+    dataset's of `text.tokenizer` and `text.vocab_size`."""
+    if config.model.text_model:
+        return text_model.load_tokenizer(config.model.text_model)
+    return load_tokenizer(folder, config.text.tokenizer, config.text.vocab_size)
 
 
 def gloss_vocabulary(folder: Path, train: PreparedSplit) -> GlossVocabulary:

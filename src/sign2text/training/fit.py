@@ -21,6 +21,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from sign2text.config import Config, flatten, to_dict
 from sign2text.errors import Failure, write_error
 from sign2text.model.pretrained import init_encoder
+from sign2text.model.text_model import PretrainedTranslator
 from sign2text.model.translator import count_parameters
 from sign2text.run_folder import RunFolder
 from sign2text.training import provenance, trackers
@@ -133,6 +134,8 @@ def _describe(module: TranslationModule, data: Data) -> int:
         len(data.tokenizer),
         data.tokenizer.kind,
     )
+    if isinstance(module.model, PretrainedTranslator):
+        log.info("%s", module.model.describe())
     return parameters
 
 

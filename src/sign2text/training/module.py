@@ -14,17 +14,20 @@ import torch
 from lightning.pytorch.callbacks import Timer
 from torch.utils.data import DataLoader
 
-from sign2text.config import Config, flatten, to_dict
+from sign2text.config import Config, TrainConfig, flatten, to_dict
 from sign2text.data.ablation import derangement
 from sign2text.data.augment import augment
 from sign2text.data.dataset import Batch, BucketBatchSampler, PackedBatch, cut_by_frames
 from sign2text.data.features import Anchors, model_input
 from sign2text.errors import TrainingError
 from sign2text.metrics import corpus_scores, gloss_wer
+from sign2text.model import text_model
 from sign2text.model.ctc import ctc_loss_sum
 from sign2text.model.inference import Reader, infer
+from sign2text.model.text_model import PretrainedTranslator
 from sign2text.model.translator import Translator
 from sign2text.text.glosses import BLANK
+from sign2text.text.pretrained import PretrainedTokenizer
 from sign2text.text.tokenizer import PAD
 from sign2text.training import randomness, schedule
 from sign2text.training.data import Data, train_loader, val_loader
@@ -59,6 +62,30 @@ class Losses:
     ctc: torch.Tensor
 
 
+def build_model(config: Config, data: Data, glosses: int) -> Translator | PretrainedTranslator:
+    """Our Transformer, or a pretrained text model behind the keypoint encoder
+    (`model.text_model`, whose tokenizer `data` then holds)."""
+    if config.model.text_model:
+        assert isinstance(data.tokenizer, PretrainedTokenizer)
+        return text_model.from_pretrained(config, data.features, data.tokenizer, glosses)
+    return Translator.build(config, data.features, len(data.tokenizer), glosses)
+
+
+def parameter_groups(
+    model: Translator | PretrainedTranslator, train: TrainConfig
+) -> list[dict[str, Any]]:
+    """The optimiser's parameter groups: a pretrained text model's own at `train.text_model_lr`
+    (when set), everything else at `train.lr`."""
+    if not isinstance(model, PretrainedTranslator) or not train.text_model_lr:
+        return [{"params": list(model.parameters()), "lr": train.lr}]
+    text = {id(p) for p in model.text.parameters()}
+    rest = [p for p in model.parameters() if id(p) not in text]
+    return [
+        {"params": rest, "lr": train.lr},
+        {"params": list(model.text.parameters()), "lr": train.text_model_lr},
+    ]
+
+
 class TranslationModule(L.LightningModule):
     """Loss, optimiser and schedule around a `Translator`; validation also decodes.
 
@@ -82,7 +109,7 @@ class TranslationModule(L.LightningModule):
         self.automatic_optimization = False
         self.config, self.data = config, data
         glosses = len(data.glosses) if data.glosses else 0
-        self.model = Translator.build(config, data.features, len(data.tokenizer), glosses)
+        self.model = build_model(config, data, glosses)
         self.anchors = Anchors.of(data.layout)
         self.reader = Reader(
             self.model,
@@ -229,9 +256,13 @@ class TranslationModule(L.LightningModule):
                     self.micro_batches,
                     math.ceil(len(batch.items) / self.micro_batches),
                 )
+        frozen: list[torch.nn.Parameter] = []
         if self.current_epoch < self.config.train.freeze_encoder_epochs:
-            for parameter in self.model.encoder_parameters():
-                parameter.grad = None  # AdamW leaves a parameter without a gradient as it is
+            frozen += self.model.encoder_parameters()
+        if isinstance(self.model, PretrainedTranslator):
+            frozen += self.model.frozen(self.current_epoch)
+        for parameter in frozen:
+            parameter.grad = None  # AdamW leaves a parameter without a gradient as it is
         if self.config.train.grad_clip:
             self.clip_gradients(
                 optimizer,
@@ -383,7 +414,7 @@ class TranslationModule(L.LightningModule):
     def configure_optimizers(self) -> Any:
         train = self.config.train
         optimizer = torch.optim.AdamW(
-            self.model.parameters(),
+            parameter_groups(self.model, train),
             lr=train.lr,
             betas=train.betas,
             weight_decay=train.weight_decay,
