@@ -134,6 +134,8 @@ class HealthConfig:
     tolerance: float = 0.01
     min_input_gain: float = 0.05
     input_check_epoch: int = 5
+    min_lr_steps: float = 0.15  # the lr of every optimizer step, added up, before the loss and
+    # input checks can fail a run (below: too short to judge)
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,7 @@ def _run_checks(config: Config) -> list[Check]:
             config.health.input_check_epoch >= config.health.check_epoch,
             "health.input_check_epoch must not come before health.check_epoch",
         ),
+        (config.health.min_lr_steps >= 0, "health.min_lr_steps must be >= 0"),
         (d.beam_size >= 1, "decode.beam_size must be at least 1"),
         (
             d.no_repeat_ngram >= 0 and d.max_len_extra >= 0,

@@ -1,15 +1,29 @@
-"""The quick test: a short run on a subset that ends with a health verdict and an estimate
-of the full run's duration."""
+"""The quick test: a short run on a subset that ends with a health verdict, what a run needs to
+be judged when this one was too short, and an estimate of the full run's duration."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sign2text.config import Config
 from sign2text.data.dataset import read_meta
 from sign2text.durations import format_duration
-from sign2text.training.health import Verdict, assess
+from sign2text.training.health import TOO_SHORT, Verdict, assess
+from sign2text.training.schedule import planned_lr_sum
+
+MAX_EPOCHS = 1000  # a proposal needing more epochs than this says the lr is too low instead
+ROUGH_BATCHES = 10  # an estimate timed on fewer batches per epoch is said to be a rough guess
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A quick run long enough to be judged: `clips` training clips for `epochs` epochs."""
+
+    steps: int  # optimizer steps in all
+    clips: int
+    epochs: int
 
 
 @dataclass(frozen=True)
@@ -20,6 +34,9 @@ class QuickResult:
     full_run_seconds: float
     quick_clips: int
     full_clips: int
+    steps: int = 0  # optimizer steps the quick run took
+    proposal: Proposal | None = None  # when too short: a quick run that can be judged
+    full_lr_sum: float = math.inf  # the full run's planned lrs added up
 
 
 def quick_config(config: Config) -> Config:
@@ -34,6 +51,28 @@ def quick_config(config: Config) -> Config:
     )
 
 
+def propose(full: Config, full_clips: int) -> Proposal | None:
+    """The smallest quick run, with the full config's batch size and schedule, whose lrs add up
+    to `health.min_lr_steps`: more clips for `quick.epochs` epochs, or, once that needs more
+    than the `full_clips` there are, all of them for more epochs; None when even
+    MAX_EPOCHS epochs of them would not do."""
+    batch, target = full.train.batch_size, full.health.min_lr_steps
+    epochs = full.quick.epochs
+    train = replace(full.train, epochs=epochs)
+    per_step = planned_lr_sum(train, 100, epochs) / (100 * epochs)  # mean lr of a step
+    steps_per_epoch = math.ceil(target / max(per_step * epochs, 1e-300))
+    while planned_lr_sum(train, steps_per_epoch, epochs) < target:  # warm-up rounds to steps
+        steps_per_epoch += 1
+    if steps_per_epoch * batch <= full_clips:
+        return Proposal(steps_per_epoch * epochs, steps_per_epoch * batch, epochs)
+    steps_per_epoch = math.ceil(full_clips / batch)
+    for epochs in range(full.quick.epochs, MAX_EPOCHS + 1):
+        train = replace(full.train, epochs=epochs)
+        if planned_lr_sum(train, steps_per_epoch, epochs) >= target:
+            return Proposal(steps_per_epoch * epochs, full_clips, epochs)
+    return None
+
+
 def conclude(full: Config, result: dict[str, Any]) -> QuickResult:
     """The verdict of a finished quick run and the full run's estimated duration.
 
@@ -45,28 +84,60 @@ def conclude(full: Config, result: dict[str, Any]) -> QuickResult:
     full_clips = round(
         read_meta(full.data.prepared)["splits"]["train"]["clips"] * full.data.train_subset
     )
-    if epochs == 0:
-        return QuickResult(
-            assess(history, full.health), float("nan"), result["train_clips"], full_clips
-        )
-    clips_per_second = sorted(history["clips_per_second"])[epochs // 2]  # median
-    val_seconds = sum(history.get("val_seconds", [0.0])) / epochs
-    per_epoch = full_clips / max(clips_per_second, 1e-9) + val_seconds
+    verdict = assess(history, full.health)
+    steps = int(history.get("steps", [0])[-1]) if epochs else 0
+    proposal = propose(full, full_clips) if verdict.status == TOO_SHORT else None
+    batches = math.ceil(full_clips / full.train.batch_size)
+    full_lr_sum = planned_lr_sum(full.train, batches, full.train.epochs)
+    seconds = float("nan")
+    if epochs:
+        clips_per_second = sorted(history["clips_per_second"])[epochs // 2]  # median
+        val_seconds = sum(history.get("val_seconds", [0.0])) / epochs
+        per_epoch = full_clips / max(clips_per_second, 1e-9) + val_seconds
+        seconds = per_epoch * full.train.epochs
     return QuickResult(
-        assess(history, full.health),
-        per_epoch * full.train.epochs,
-        result["train_clips"],
-        full_clips,
+        verdict, seconds, result["train_clips"], full_clips, steps, proposal, full_lr_sum
+    )
+
+
+def _too_short_line(quick: QuickResult, full: Config) -> str:
+    """What a quick run that can be judged would take."""
+    proposal = quick.proposal
+    if proposal is None:
+        return (
+            f"not even {MAX_EPOCHS} epochs of all {quick.full_clips:,} clips would reach it at "
+            f"lr {full.train.lr:g}: raise train.lr"
+        )
+    return (
+        f"needs about {proposal.steps:,} optimizer steps (e.g. {proposal.clips:,} clips at "
+        f"batch {full.train.batch_size} for {proposal.epochs} epochs: --set "
+        f"quick.train_clips={proposal.clips} --set quick.epochs={proposal.epochs}); "
+        f"this run took {quick.steps:,}"
     )
 
 
 def describe(quick: QuickResult, full: Config) -> str:
     """The verdict as the CLI prints it."""
-    lines = [f"quick test verdict: {quick.verdict.status.upper()}"]
+    status = quick.verdict.status
+    lines = [f"quick test verdict: {status.upper()}"]
+    if status == TOO_SHORT:
+        lines[0] += f" — {_too_short_line(quick, full)}"
     lines += [f"  - {reason}" for reason in quick.verdict.reasons]
+    if quick.full_lr_sum < full.health.min_lr_steps:
+        lines.append(
+            f"  - even the full run ({full.train.epochs} epochs of {quick.full_clips:,} clips) "
+            f"plans learning rates adding up to only {quick.full_lr_sum:.3g} "
+            f"(health.min_lr_steps {full.health.min_lr_steps:g}): too short to learn; raise "
+            "train.epochs or train.lr, or train on more clips"
+        )
+    rough = quick.quick_clips < ROUGH_BATCHES * full.train.batch_size
+    measured = (
+        f"timed on only {quick.quick_clips:,} clips: a rough guess"
+        if rough
+        else f"measured on {quick.quick_clips:,} clips"
+    )
     lines.append(
         f"estimated full run: {format_duration(quick.full_run_seconds)} for "
-        f"{full.train.epochs} epochs of {quick.full_clips:,} clips on this machine "
-        f"(measured on {quick.quick_clips:,} clips)"
+        f"{full.train.epochs} epochs of {quick.full_clips:,} clips on this machine ({measured})"
     )
     return "\n".join(lines)
