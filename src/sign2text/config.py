@@ -36,6 +36,7 @@ class TextConfig:
     tokenizer: str = "word"
     vocab_size: int = 8000
     max_tokens: int = 64
+    repair: str = "mojibake"  # how `prepare` repairs sentences: REPAIR_NAMES
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class Config:
 
 
 TOKENIZER_NAMES = ("word", "sentencepiece")
+REPAIR_NAMES = ("mojibake", "all", "none")  # text.repair: textfix.CONFIGS
 CENTRE_NAMES = ("clip", "frame")
 HAND_NAMES = ("wrist", "body", "both")
 POSITION_NAMES = ("sinusoidal", "learned")
@@ -294,6 +296,10 @@ def _data_checks(data: DataConfig, text: TextConfig, augment: AugmentConfig) -> 
             f"text.tokenizer {text.tokenizer!r} is not one of {TOKENIZER_NAMES}",
         ),
         (text.vocab_size >= 8, "text.vocab_size must be at least 8"),
+        (
+            text.repair in REPAIR_NAMES,
+            f"text.repair {text.repair!r} is not one of {REPAIR_NAMES}",
+        ),
         (text.max_tokens >= 1, "text.max_tokens must be at least 1"),
         (
             0.0 <= augment.speed < 1.0 and 0.0 <= augment.scale < 1.0,

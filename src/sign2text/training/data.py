@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader
 from sign2text.config import Config
 from sign2text.data import common
 from sign2text.data.dataset import (
+    TRAINING_SPLITS,
     BucketBatchSampler,
     PreparedSplit,
     TranslationDataset,
@@ -24,6 +25,7 @@ from sign2text.data.dataset import (
 )
 from sign2text.data.features import Anchors, input_size
 from sign2text.data.layouts import Layout
+from sign2text.errors import InputError
 from sign2text.text.tokenizer import Tokenizer
 from sign2text.training import randomness
 
@@ -42,10 +44,27 @@ class Data:
     val: TranslationDataset
 
 
+def _require_training_splits(folder: Path, meta: dict[str, Any]) -> None:
+    """Refuse a prepared dataset without train or val clips, saying what it has."""
+    have = {split: counts["clips"] for split, counts in meta["splits"].items()}
+    for split in TRAINING_SPLITS:
+        if not have.get(split):
+            what = "an empty" if split in have else "no"
+            shown = ", ".join(f"{s} {n:,} clips" for s, n in have.items()) or "none"
+            raise InputError(
+                folder,
+                f"has {what} {split!r} split (its splits: {shown}); training needs train and "
+                "val clips",
+                "prepare a download that has both (report.json there says what was missing "
+                "or skipped)",
+            )
+
+
 def load_data(config: Config) -> Data:
     """Tokenizer, point selection and the train/val datasets of `config.data.prepared`."""
     folder = Path(config.data.prepared)
     meta = read_meta(folder)
+    _require_training_splits(folder, meta)
     tokenizer = load_tokenizer(folder, config.text.tokenizer, config.text.vocab_size)
     layout, points = dataset_layout(meta, config.data.points)
     train_split, val_split = PreparedSplit(folder, "train"), PreparedSplit(folder, "val")
