@@ -6,9 +6,10 @@ from pathlib import Path
 
 from conftest import TINY_MODEL
 from sign2text import config as configuration
+from sign2text.presets import resolve
 from sign2text.training import train
 from sign2text.training.health import TOO_SHORT
-from sign2text.training.quick import conclude, describe, quick_config
+from sign2text.training.quick import conclude, describe, propose, quick_config
 from sign2text.training.schedule import planned_lr_sum
 
 
@@ -49,3 +50,15 @@ def test_a_quick_run_of_32_steps_at_a_small_lr_is_too_short_to_judge(
     assert planned_lr_sum(shorter, steps_per_epoch, proposal.epochs - 1) < 0.15
     assert "even the full run (40 epochs of 240 clips)" in text  # 320 steps: too few as well
     assert "(timed on only 240 clips: a rough guess)" in text  # 7.5 batches per epoch
+
+
+def test_a_proposal_adds_clips_before_epochs_and_gives_up_on_a_hopeless_lr() -> None:
+    full = configuration.load(resolve("how2sign_v2"))  # lr 1e-4, a warm-up epoch, 4 epochs
+    proposal = propose(full, 31_000)
+    assert proposal is not None and proposal.epochs == full.quick.epochs
+    steps = proposal.steps // proposal.epochs
+    assert proposal.clips == steps * full.train.batch_size <= 31_000
+    train = replace(full.train, epochs=proposal.epochs)
+    planned = [planned_lr_sum(train, n, proposal.epochs) for n in (steps - 1, steps)]
+    assert planned[0] < full.health.min_lr_steps <= planned[1]
+    assert propose(replace(full, train=replace(full.train, lr=1e-8)), 31_000) is None

@@ -4,6 +4,7 @@ be judged when this one was too short, and an estimate of the full run's duratio
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -51,26 +52,34 @@ def quick_config(config: Config) -> Config:
     )
 
 
+def _least(enough: Callable[[int], bool], low: int, high: int) -> int | None:
+    """The least n in low..high for which `enough(n)` holds (it holds for all larger n once it
+    does), or None."""
+    if not enough(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if enough(middle) else (middle + 1, high)
+    return low
+
+
 def propose(full: Config, full_clips: int) -> Proposal | None:
     """The smallest quick run, with the full config's batch size and schedule, whose lrs add up
-    to `health.min_lr_steps`: more clips for `quick.epochs` epochs, or, once that needs more
-    than the `full_clips` there are, all of them for more epochs; None when even
-    MAX_EPOCHS epochs of them would not do."""
-    batch, target = full.train.batch_size, full.health.min_lr_steps
-    epochs = full.quick.epochs
-    train = replace(full.train, epochs=epochs)
-    per_step = planned_lr_sum(train, 100, epochs) / (100 * epochs)  # mean lr of a step
-    steps_per_epoch = math.ceil(target / max(per_step * epochs, 1e-300))
-    while planned_lr_sum(train, steps_per_epoch, epochs) < target:  # warm-up rounds to steps
-        steps_per_epoch += 1
-    if steps_per_epoch * batch <= full_clips:
-        return Proposal(steps_per_epoch * epochs, steps_per_epoch * batch, epochs)
-    steps_per_epoch = math.ceil(full_clips / batch)
-    for epochs in range(full.quick.epochs, MAX_EPOCHS + 1):
+    to `health.min_lr_steps`: more clips for `quick.epochs` epochs or, when that needs more than
+    the `full_clips` there are, all of them for more epochs; None when even MAX_EPOCHS epochs
+    of them would not do."""
+    batch, target, epochs = full.train.batch_size, full.health.min_lr_steps, full.quick.epochs
+    most = max(1, math.ceil(full_clips / batch))  # steps per epoch with every clip
+
+    def reaches(steps_per_epoch: int, epochs: int) -> bool:
         train = replace(full.train, epochs=epochs)
-        if planned_lr_sum(train, steps_per_epoch, epochs) >= target:
-            return Proposal(steps_per_epoch * epochs, full_clips, epochs)
-    return None
+        return planned_lr_sum(train, steps_per_epoch, epochs) >= target
+
+    per_epoch = _least(lambda steps: reaches(steps, epochs), 1, most)
+    if per_epoch is not None and per_epoch < most:
+        return Proposal(per_epoch * epochs, per_epoch * batch, epochs)
+    epochs = _least(lambda epochs: reaches(most, epochs), epochs, MAX_EPOCHS)
+    return None if epochs is None else Proposal(most * epochs, full_clips, epochs)
 
 
 def conclude(full: Config, result: dict[str, Any]) -> QuickResult:
@@ -105,8 +114,8 @@ def _too_short_line(quick: QuickResult, full: Config) -> str:
     proposal = quick.proposal
     if proposal is None:
         return (
-            f"not even {MAX_EPOCHS} epochs of all {quick.full_clips:,} clips would reach it at "
-            f"lr {full.train.lr:g}: raise train.lr"
+            f"not even {MAX_EPOCHS} epochs of all {quick.full_clips:,} clips would be enough "
+            f"at lr {full.train.lr:g}: train on more clips or raise train.lr"
         )
     return (
         f"needs about {proposal.steps:,} optimizer steps (e.g. {proposal.clips:,} clips at "

@@ -14,6 +14,8 @@ import torch
 from sign2text.config import TrainConfig
 from sign2text.schedules import PLATEAU, SHAPES
 
+SUMMED_STEPS = 10_000  # planned_lr_sum adds up at most this many steps' lrs
+
 
 def lr_lambda(
     train: TrainConfig,
@@ -72,4 +74,7 @@ def planned_lr_sum(train: TrainConfig, steps_per_epoch: int, epochs: int) -> flo
     if train.scheduler == PLATEAU:
         return train.lr * total
     factor = lr_lambda(train, total, steps_per_epoch)
-    return train.lr * sum(factor(step) for step in range(total))
+    if total <= SUMMED_STEPS:
+        return train.lr * sum(factor(step) for step in range(total))
+    stride = total / SUMMED_STEPS  # longer runs: the mean of evenly spread steps, times total
+    return train.lr * stride * sum(factor(int((i + 0.5) * stride)) for i in range(SUMMED_STEPS))
