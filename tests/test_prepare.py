@@ -137,3 +137,64 @@ def test_clips_of_the_wrong_point_count_are_named_with_what_was_expected(
     assert "none of the 2 clips could be read as layout 'openpose137' (137 points)" in message
     assert "'hand_right_keypoints_2d' has 30 numbers, expected 63" in message
     assert [p.name for p in tmp_path.iterdir()] == ["h2s"]  # no dataset, no work folder
+
+
+def test_a_download_with_only_some_splits_prepares_them_and_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sign2text import config as configuration
+    from sign2text.cli import main
+    from sign2text.training.data import load_data
+
+    root = tmp_path / "h2s"
+    make_how2sign_folder(root, {"val": 3})  # How2Sign's val split alone
+    argv = ["prepare", "how2sign", str(root), "--out", str(tmp_path / "out"), "--workers", "1"]
+    assert main(argv) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["splits"] == {"val": {"clips": 3, "frames": report["splits"]["val"]["frames"]}}
+    assert report["missing_splits"] == ["train", "test"] and report["tokenizer"] is None
+    assert "missing splits: train, test (`train` needs train and val)" in capsys.readouterr().out
+    assert len(PreparedSplit(tmp_path / "out", "val")) == 3
+    config = configuration.load(None, [f"data.prepared={tmp_path / 'out'}"])
+    with pytest.raises(InputError, match="has no 'train' split \\(its splits: val 3 clips\\)"):
+        load_data(config)
+
+
+def test_skip_reasons_are_grouped_on_the_console_and_an_empty_split_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sign2text.cli import main
+
+    root = tmp_path / "h2s"
+    make_how2sign_folder(root, {"train": 4, "val": 2, "test": 2})
+    for name in (
+        "vidtrain001_1-1-rgb_front",
+        "vidtest000_0-1-rgb_front",
+        "vidtest001_1-1-rgb_front",
+    ):
+        next((root / "openpose" / name).iterdir()).write_text('{"people": [{"pose_keypoints')
+    argv = ["prepare", "how2sign", str(root), "--out", str(tmp_path / "out"), "--workers", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "skipped: 3" in out
+    assert "3 x not valid JSON (e.g. vidtrain001_1-1-rgb_front)" in out
+    assert "empty splits: test (every clip of theirs was skipped)" in out
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["empty_splits"] == ["test"] and report["missing_splits"] == []
+    assert report["splits"]["test"] == {"clips": 0, "frames": 0}
+
+
+def test_a_sentencepiece_vocabulary_capped_by_the_data_is_said_and_recorded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "h2s"
+    make_how2sign_folder(root, {"train": 4, "val": 1})
+    report = prepare_how2sign(
+        root, tmp_path / "out", tokenizer="sentencepiece", vocab_size=8000, progress=False
+    )
+    vocabulary = report["tokenizer"]
+    assert vocabulary["file"] == "tokenizer-sentencepiece-8000.bin"
+    assert vocabulary["vocab_size"] == 8000 and 8 <= vocabulary["size"] < 100
+    assert f"has {vocabulary['size']} pieces, not the 8,000 text.vocab_size asks for" in (
+        caplog.text
+    )

@@ -6,7 +6,7 @@ import pytest
 import torch
 from pose_format import Pose
 
-from conftest import shared_data
+from conftest import shared_data, write_openpose_clip
 from keypoint_files import (
     HOLISTIC_MINI,
     pose_bytes,
@@ -21,6 +21,7 @@ from sign2text.data.layouts import LAYOUTS, OPENPOSE_137, PHOENIX_50, Layout
 from sign2text.data.prepare import prepare_phoenix, prepare_pose_folder
 from sign2text.data.readers.arrays import read_arrays
 from sign2text.data.readers.base import Clip
+from sign2text.data.readers.openpose import read_openpose_folder
 from sign2text.data.readers.phoenix import read_phoenix_sequence, read_split
 from sign2text.data.readers.pose_file import read_pose_file, read_pose_info
 from sign2text.errors import InputError
@@ -221,6 +222,21 @@ def test_npy_holds_coordinates_then_confidence(tmp_path: Path) -> None:
         read_arrays(tmp_path / "xyz.npy")
 
 
+def test_npy_confidences_a_little_above_1_are_kept_as_openpose_json_keeps_them(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(2)
+    keypoints = rng.uniform(100, 700, (4, 137, 3))
+    keypoints[..., 2] = rng.uniform(0.2, 1.0, (4, 137))
+    keypoints[1, 7, 2] = 1.07  # as high as How2Sign's OpenPose release goes
+    write_openpose_clip(tmp_path / "clip", keypoints)
+    np.save(tmp_path / "clip.npy", keypoints.astype(np.float32))
+    from_json, _ = read_openpose_folder(tmp_path / "clip")
+    from_npy = read_arrays(tmp_path / "clip.npy", OPENPOSE_137)
+    np.testing.assert_array_equal(from_npy.stacked(), from_json.stacked())
+    assert from_npy.confidence.max() == np.float32(1.07)
+
+
 def test_npz_holds_coordinates_and_optional_confidence(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     coords = rng.uniform(-1, 1, (4, 50, 3)).astype(np.float32)
@@ -255,7 +271,7 @@ def test_dgs_pose_folder_prepares_and_round_trips(tmp_path: Path) -> None:
             folder = "test" if split == "test" else "train"
             path = root / folder / f"{entry.name}_original.pose"
             document = json.loads((root / folder / f"{entry.name}_metadata.json").read_text())
-            assert entry.sentence == repair(document["sentence"]["english"])  # ‘ -> '
+            assert entry.sentence == repair(document["sentence"]["english"])  # mojibake only
             np.testing.assert_array_equal(data.keypoints(i), read_pose_file(path).stacked())
 
     german = prepare_pose_folder(root, tmp_path / "de", language="german", progress=False)

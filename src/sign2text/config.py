@@ -37,6 +37,7 @@ class TextConfig:
     tokenizer: str = "word"
     vocab_size: int = 8000
     max_tokens: int = 64
+    repair: str = "mojibake"  # how `prepare` repairs sentences: REPAIR_NAMES
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ class HealthConfig:
     tolerance: float = 0.01
     min_input_gain: float = 0.05
     input_check_epoch: int = 5
+    min_lr_steps: float = 0.15  # the lr of every optimizer step, added up, before the loss and
+    # input checks can fail a run (below: too short to judge)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ class Config:
 
 
 TOKENIZER_NAMES = ("word", "sentencepiece")
+REPAIR_NAMES = ("mojibake", "all", "none")  # text.repair: textfix.CONFIGS
 CENTRE_NAMES = ("clip", "frame")
 HAND_NAMES = ("wrist", "body", "both")
 POSITION_NAMES = ("sinusoidal", "learned")
@@ -338,6 +342,10 @@ def _data_checks(data: DataConfig, text: TextConfig, augment: AugmentConfig) -> 
             f"text.tokenizer {text.tokenizer!r} is not one of {TOKENIZER_NAMES}",
         ),
         (text.vocab_size >= 8, "text.vocab_size must be at least 8"),
+        (
+            text.repair in REPAIR_NAMES,
+            f"text.repair {text.repair!r} is not one of {REPAIR_NAMES}",
+        ),
         (text.max_tokens >= 1, "text.max_tokens must be at least 1"),
         (
             0.0 <= augment.speed < 1.0 and 0.0 <= augment.scale < 1.0,
@@ -361,6 +369,7 @@ def _run_checks(config: Config) -> list[Check]:
             config.health.input_check_epoch >= config.health.check_epoch,
             "health.input_check_epoch must not come before health.check_epoch",
         ),
+        (config.health.min_lr_steps >= 0, "health.min_lr_steps must be >= 0"),
         (d.beam_size >= 1, "decode.beam_size must be at least 1"),
         (d.ctc_beam_size >= 1, "decode.ctc_beam_size must be at least 1"),
         (

@@ -83,7 +83,7 @@ def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) 
         vocab_size=text.vocab_size,
         workers=args.workers,
         strict=args.strict,
-        repair_text=not args.keep_text,
+        repair_text="none" if args.keep_text else args.repair_text or text.repair,
         overwrite=args.overwrite,
     )
     _print_splits(report)
@@ -93,15 +93,50 @@ def _prepare_files(args: argparse.Namespace, prepare_into: Callable[..., dict]) 
         "no_sentence",
         "rows_without_clips",
         "clips_without_rows",
-        "repaired_sentences",
     ):
         if key in report:
             print(f"{key.replace('_', ' '):>20}: {len(report[key])}")
+    _print_prepare_notes(report)
     if "val_from_train" in report:
         print(f"no val split: {len(report['val_from_train'])} train clips held out as val")
     if "frame_rates" in report:
         print(f"frame rates differ {report['frame_rates']}: meta.json keeps the most common")
     print(f"prepared dataset: {out}  (report: {out / 'report.json'})")
+
+
+SKIP_GROUPS_SHOWN = 5  # kinds of problem listed under "skipped" (report.json has them all)
+
+
+def _print_prepare_notes(report: dict) -> None:
+    """Why clips were skipped (grouped), missing and empty splits, the text repaired and the
+    tokenizer's real size."""
+    from sign2text.data.dataset import TRAINING_SPLITS
+    from sign2text.data.prepare.engine import group_skipped
+
+    groups = group_skipped(report.get("skipped", []))
+    for count, problem, example in groups[:SKIP_GROUPS_SHOWN]:
+        print(f"{count:>22,} x {problem} (e.g. {example})")
+    if len(groups) > SKIP_GROUPS_SHOWN:
+        print(f"{'':>22}... {len(groups) - SKIP_GROUPS_SHOWN} more kinds in report.json")
+    missing, empty = report.get("missing_splits", []), report.get("empty_splits", [])
+    if missing:
+        need = set(missing) & set(TRAINING_SPLITS)
+        note = f" (`train` needs {' and '.join(TRAINING_SPLITS)})" if need else ""
+        print(f"{'missing splits':>20}: {', '.join(missing)}{note}")
+    if empty:
+        print(f"{'empty splits':>20}: {', '.join(empty)} (every clip of theirs was skipped)")
+    repair = report.get("text_repair")
+    if repair:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in repair["fixes"].items())
+        print(
+            f"{'repaired sentences':>20}: {repair['sentences']}"
+            + (f" ({kinds}; text.repair {repair['mode']})" if kinds else "")
+        )
+    tokenizer = report.get("tokenizer")
+    if tokenizer:
+        asked = tokenizer["vocab_size"]
+        capped = f", not the {asked:,} asked for" if tokenizer["size"] < asked else ""
+        print(f"{'tokenizer':>20}: {tokenizer['kind']}, {tokenizer['size']:,} tokens{capped}")
 
 
 def cmd_prepare_pose(args: argparse.Namespace) -> None:

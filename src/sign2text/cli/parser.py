@@ -27,6 +27,7 @@ from sign2text.cli.commands import (
     cmd_translate,
     cmd_tune,
 )
+from sign2text.config import REPAIR_NAMES
 from sign2text.presets import SEARCH_SPACE
 
 DESCRIPTION = """\
@@ -60,6 +61,12 @@ def _add_prepare_options(parser: argparse.ArgumentParser, default_out: str) -> N
         "--keep-text",
         action="store_true",
         help="keep sentences byte for byte (default: repair mojibake such as 'youâ\x80\x99re')",
+    )
+    parser.add_argument(
+        "--repair-text",
+        choices=REPAIR_NAMES,
+        help="mojibake: undo encoding damage only (the default: text.repair of --config); "
+        "all: also straighten quotes and normalise (changes references); none: as --keep-text",
     )
 
 

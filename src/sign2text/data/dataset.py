@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -24,10 +25,15 @@ from sign2text.text.tokenizer import (
     EOS,
     PAD,
     Tokenizer,
+    capped_size,
     tokenizer_file_name,
     tokenizer_from_bytes,
     train_tokenizer,
 )
+
+log = logging.getLogger(__name__)
+
+TRAINING_SPLITS = ("train", "val")  # the splits `train` (and `tune`) read
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,11 @@ def load_tokenizer(folder: str | Path, kind: str, vocab_size: int) -> Tokenizer:
     path = Path(folder) / tokenizer_file_name(kind, vocab_size)
     if not path.exists():
         sentences = [c.sentence for c in PreparedSplit(folder, "train").clips]
-        atomic.write_bytes(path, train_tokenizer(kind, sentences, vocab_size).to_bytes())
+        trained = train_tokenizer(kind, sentences, vocab_size)
+        capped = capped_size(trained, vocab_size)
+        if capped:
+            log.warning("%s: %s", folder, capped)
+        atomic.write_bytes(path, trained.to_bytes())
     return tokenizer_from_bytes(kind, path.read_bytes())
 
 

@@ -137,3 +137,17 @@ def tokenizer_from_bytes(kind: str, data: bytes) -> Tokenizer:
 def tokenizer_file_name(kind: str, vocab_size: int) -> str:
     """File name a tokenizer is saved under in a prepared dataset."""
     return f"tokenizer-{kind}-{vocab_size}.bin"
+
+
+def capped_size(tokenizer: Tokenizer, vocab_size: int) -> str | None:
+    """A warning when a SentencePiece vocabulary came out smaller than the `vocab_size` asked
+    for (its training sentences hold no more pieces); None otherwise. A word vocabulary's size
+    is a maximum, so one below it is no surprise."""
+    if tokenizer.kind != "sentencepiece" or len(tokenizer) >= vocab_size:
+        return None
+    return (
+        f"the SentencePiece vocabulary has {len(tokenizer):,} pieces, not the {vocab_size:,} "
+        f"text.vocab_size asks for: the training sentences hold no more (its file keeps the "
+        f"name {tokenizer_file_name(tokenizer.kind, vocab_size)}, under which the config "
+        "finds it)"
+    )

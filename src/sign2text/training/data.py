@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 from sign2text.config import Config
 from sign2text.data import common
 from sign2text.data.dataset import (
+    TRAINING_SPLITS,
     BucketBatchSampler,
     PreparedSplit,
     TranslationDataset,
@@ -50,10 +51,27 @@ class Data:
     glosses: GlossVocabulary | None = None  # with a recognition head (model.ctc_weight > 0)
 
 
+def _require_training_splits(folder: Path, meta: dict[str, Any]) -> None:
+    """Refuse a prepared dataset without train or val clips, saying what it has."""
+    have = {split: counts["clips"] for split, counts in meta["splits"].items()}
+    for split in TRAINING_SPLITS:
+        if not have.get(split):
+            what = "an empty" if split in have else "no"
+            shown = ", ".join(f"{s} {n:,} clips" for s, n in have.items()) or "none"
+            raise InputError(
+                folder,
+                f"has {what} {split!r} split (its splits: {shown}); training needs train and "
+                "val clips",
+                "prepare a download that has both (report.json there says what was missing "
+                "or skipped)",
+            )
+
+
 def load_data(config: Config) -> Data:
     """Tokenizer, point selection and the train/val datasets of `config.data.prepared`."""
     folder = Path(config.data.prepared)
     meta = read_meta(folder)
+    _require_training_splits(folder, meta)
     tokenizer = text_tokenizer(config, folder)
     layout, points = dataset_layout(meta, config.data.points)
     train_split, val_split = PreparedSplit(folder, "train"), PreparedSplit(folder, "val")

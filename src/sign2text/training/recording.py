@@ -48,6 +48,7 @@ class RunRecorder(Callback):
         self.provenance = provenance or {}  # what every checkpoint's info records of the run
         self.history: dict[str, list[Any]] = {}
         self.best = math.inf
+        self.steps, self.lr_steps = 0, 0.0  # optimizer steps so far, and their lrs added up
 
     def _append(self, trainer: L.Trainer, record: dict[str, Any], health: str) -> None:
         for key, value in record.items():
@@ -63,12 +64,19 @@ class RunRecorder(Callback):
             record = {"epoch": trainer.current_epoch + 1, **module.train_record()}
             self._append(trainer, record, f"{FAILING}: diverged (the loss is not a number)")
 
+    def on_train_batch_start(self, trainer: L.Trainer, *args: Any) -> None:
+        """Count the optimizer step this batch makes, at the lr it makes it with."""
+        self.steps += 1
+        self.lr_steps += trainer.optimizers[0].param_groups[0]["lr"]
+
     def on_train_epoch_end(self, trainer: L.Trainer, module: TranslationModule) -> None:
         record: dict[str, Any] = {
             "epoch": trainer.current_epoch + 1,
             **module.train_record(),
             **getattr(module, "val_record", {}),
             "lr": trainer.optimizers[0].param_groups[0]["lr"],
+            "steps": self.steps,
+            "lr_steps": self.lr_steps,
         }
         history = {key: [*self.history.get(key, []), value] for key, value in record.items()}
         verdict = assess(history, self.config.health)
@@ -115,11 +123,18 @@ class RunRecorder(Callback):
             self.run.save_checkpoint(BEST, **parts)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"history": self.history, "best": self.best}
+        return {
+            "history": self.history,
+            "best": self.best,
+            "steps": self.steps,
+            "lr_steps": self.lr_steps,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.history = {k: list(v) for k, v in state["history"].items()}
         self.best = float(state["best"])
+        self.steps = int(state.get("steps", 0))  # resume points of earlier versions lack them
+        self.lr_steps = float(state.get("lr_steps", 0.0))
 
 
 class ResumePoint(Checkpoint):

@@ -14,6 +14,8 @@ import torch
 from sign2text.config import TrainConfig
 from sign2text.schedules import PLATEAU, SHAPES
 
+SUMMED_STEPS = 10_000  # planned_lr_sum adds up at most this many steps' lrs
+
 
 def lr_lambda(
     train: TrainConfig,
@@ -62,3 +64,17 @@ def build(
 def per_epoch(scheduler: object) -> bool:
     """Whether `scheduler` steps once per epoch on the validation loss (else after each batch)."""
     return isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+
+
+def planned_lr_sum(train: TrainConfig, steps_per_epoch: int, epochs: int) -> float:
+    """The learning rates of a run's optimizer steps added up, as `train`'s schedule plans
+    them for `epochs` epochs of `steps_per_epoch` steps (`plateau`: the peak lr throughout,
+    since it lowers it only when validation loss stalls)."""
+    total = steps_per_epoch * epochs
+    if train.scheduler == PLATEAU:
+        return train.lr * total
+    factor = lr_lambda(train, total, steps_per_epoch)
+    if total <= SUMMED_STEPS:
+        return train.lr * sum(factor(step) for step in range(total))
+    stride = total / SUMMED_STEPS  # longer runs: the mean of evenly spread steps, times total
+    return train.lr * stride * sum(factor(int((i + 0.5) * stride)) for i in range(SUMMED_STEPS))

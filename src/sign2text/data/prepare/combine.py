@@ -87,8 +87,11 @@ def combine(
                 sources[folder.name][split] = len(more)
             if present:
                 splits[split] = _write_split(dest, split, arrays, lines)
-        write_tokenizer(out, dest, tokenizer, vocab_size)
+        vocabulary = write_tokenizer(dest, tokenizer, vocab_size)
+        if vocabulary is None:
+            raise InputError(out, "none of the datasets has a train split", "combine one that has")
         report = {"format_version": FORMAT_VERSION, "splits": splits, "sources": sources}
+        report["tokenizer"] = vocabulary
         report["frame_rates"] = {f.name: m["fps"] for f, m in zip(folders, metas, strict=True)}
         meta = {
             "format_version": FORMAT_VERSION,

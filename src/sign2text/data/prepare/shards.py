@@ -70,7 +70,8 @@ def _read_clips(
         except InputError as error:
             if strict:
                 raise
-            record["skipped"].append({"split": split, "name": source.name, "reason": str(error)})
+            skip = {"split": split, "name": source.name, "reason": str(error)}
+            record["skipped"].append({**skip, "problem": error.problem})
             continue
         arrays.append(clip.stacked())  # (T, K, D + 1)
         record["clips"].append(

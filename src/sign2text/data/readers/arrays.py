@@ -2,8 +2,10 @@
 
 `.npy`: one (T, K, C) array. C = 2 is x, y; C = 3 or 4 is the coordinates followed by the
 confidence (x, y, c or x, y, z, c), the order OpenPose writes and `Clip.stacked()` (so every
-prepared `<split>.npy`) uses. A confidence outside 0..1 is an error, which catches the common
-mistake of an x, y, z array read as x, y and confidence.
+prepared `<split>.npy`) uses. Confidences are kept as stored, as OpenPose JSON folders' are:
+OpenPose's go a little above 1 (up to 1.07 in How2Sign's release). A negative one, or one above
+MAX_CONFIDENCE, is an error, which catches the common mistake of an x, y, z array read as x, y
+and confidence.
 
 `.npz`: coordinates only under `keypoints` (or `pose`), (T, K, D) with D = 2 or 3, and an
 optional `confidence` (T, K); without it every point counts as found.
@@ -26,7 +28,8 @@ from sign2text.errors import InputError
 
 FPS = 25.0  # arrays carry no frame rate; PHOENIX and the DGS Corpus samples are 25 fps
 NPZ_COORDINATES = ("keypoints", "pose")  # the first of these keys present holds the coordinates
-MAX_CONFIDENCE = 1.05  # OpenPose reports confidences slightly above 1 now and then
+MAX_CONFIDENCE = 1.5  # OpenPose's heat-map peaks exceed 1 (How2Sign's up to 1.07), while z
+# read as confidence leaves 0..1.5 (by going negative, as a rule)
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,8 @@ def arrays_clip(
     if (confidence < 0).any() or (confidence > MAX_CONFIDENCE).any():
         raise InputError(
             path,
-            f"confidence ranges over {confidence.min():g}..{confidence.max():g}, not 0..1",
+            f"confidence ranges over {confidence.min():g}..{confidence.max():g}, not "
+            f"0..{MAX_CONFIDENCE:g}",
             "an .npy's last channel is read as confidence: if it is z, save the coordinates "
             "as an .npz under 'keypoints' instead",
         )
