@@ -341,3 +341,26 @@ def test_a_space_reads_3e_4_as_the_number_a_config_does(tmp_path: Path) -> None:
     (parameter,) = load_space(path).parameters
     assert parameter.domain == FloatRange(3e-4, 1e-2, True)
     assert configuration.load(None, ["train.lr=3e-4"]).train.lr == 3e-4
+
+
+def test_a_schema_being_written_by_another_process_is_waited_for(
+    search_files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy
+
+    from sign2text.tuning import search as searching
+
+    real, calls = searching.RDBStorage, []
+
+    def racing(*args: object, **kwargs: object) -> object:  # another worker wrote it first
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlalchemy.exc.IntegrityError("INSERT INTO alembic_version", {}, Exception())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(searching, "RDBStorage", racing)
+    monkeypatch.setattr(searching.time, "sleep", lambda seconds: None)
+    search = _search(search_files, trials=2, epochs=2)
+    search.out.mkdir()
+    study = open_study(search)
+    assert len(calls) == 2 and study.user_attrs["epochs"] == 2

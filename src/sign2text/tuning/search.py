@@ -154,8 +154,9 @@ def open_study(search: Search) -> optuna.Study:
                     heartbeat_stale_trial_callback=RETRY,
                 )
             break
-        except sqlalchemy.exc.OperationalError as error:
-            # Another process is creating the tables of a new database right now.
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as error:
+            # Another process is creating the tables of a new database right now (a locked
+            # database, or its schema version row written between our check and our insert).
             if attempt == SCHEMA_ATTEMPTS - 1:
                 raise ConfigError(
                     f"{search.storage_shown}: cannot open the study's database "
