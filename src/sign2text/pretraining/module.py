@@ -10,7 +10,6 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Timer
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -23,8 +22,9 @@ from sign2text.model.translator import Translator
 from sign2text.pretraining import masking
 from sign2text.pretraining.data import UnlabelledData
 from sign2text.text.tokenizer import SPECIALS
-from sign2text.training import randomness, schedule
+from sign2text.training import schedule
 from sign2text.training.data import train_loader, val_loader
+from sign2text.training.resumable import ExactResume
 
 
 class ReconstructionHead(nn.Module):
@@ -53,7 +53,7 @@ def pretraining_config(config: Config) -> Config:
     return replace(config, train=train)
 
 
-class PretrainModule(L.LightningModule):
+class PretrainModule(ExactResume, L.LightningModule):
     """Masked keypoint modelling around a `Translator`'s encoder (its decoder is not used).
 
     `config` is the run's config; its optimiser settings come from `pretraining_config`.
@@ -200,33 +200,6 @@ class PretrainModule(L.LightningModule):
             "epoch_seconds": seconds,
             "clips_per_second": s.get("train_clips", 0) / max(train_seconds, 1e-9),
         }
-
-    # -- resume --------------------------------------------------------------------------
-    def on_save_checkpoint(self, state: dict[str, Any]) -> None:
-        """Where the run is and every random-number state, as `TranslationModule` keeps."""
-        epoch, done = self.current_epoch, self.batches_done
-        if done >= self.trainer.num_training_batches:
-            epoch, done = epoch + 1, 0
-        state["sign2text"] = {
-            "sums": dict(self._sums),
-            "position": [epoch, done],
-            "should_stop": self.trainer.should_stop,
-            "rng": randomness.states(),
-        }
-
-    def on_load_checkpoint(self, state: dict[str, Any]) -> None:
-        saved = state["sign2text"]
-        self._sums = dict(saved["sums"])
-        epoch, self.batches_done = saved["position"]
-        self.start = (epoch, self.batches_done)
-        self.trainer.should_stop = bool(saved["should_stop"])
-        randomness.restore(saved["rng"])
-
-    def _budget_used(self) -> float:
-        """Share of the time budget spent (0 without one), from Lightning's stopping timer."""
-        minutes = self.config.train.max_minutes
-        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer)), None)
-        return timer.time_elapsed() / (minutes * 60) if minutes and timer else 0.0
 
     def configure_optimizers(self) -> Any:
         train = self.config.train

@@ -11,7 +11,6 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Timer
 from torch.utils.data import DataLoader
 
 from sign2text.config import Config, TrainConfig, flatten, to_dict
@@ -29,8 +28,9 @@ from sign2text.model.translator import Translator
 from sign2text.text.glosses import BLANK
 from sign2text.text.pretrained import PretrainedTokenizer
 from sign2text.text.tokenizer import PAD
-from sign2text.training import randomness, schedule
+from sign2text.training import schedule
 from sign2text.training.data import Data, train_loader, val_loader
+from sign2text.training.resumable import ExactResume
 from sign2text.training.runtime import resolve_micro_frames
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def parameter_groups(
     ]
 
 
-class TranslationModule(L.LightningModule):
+class TranslationModule(ExactResume, L.LightningModule):
     """Loss, optimiser and schedule around a `Translator`; validation also decodes.
 
     Optimisation is manual so that a batch that runs out of GPU memory can be split into
@@ -378,38 +378,11 @@ class TranslationModule(L.LightningModule):
             "micro_batches": self.micro_batches,
         }
 
-    def on_save_checkpoint(self, state: dict[str, Any]) -> None:
-        """Besides Lightning's state: this epoch's sums, where the run is (epoch, batches done;
-        the next epoch once every batch is done), whether it was told to stop, and every
-        random-number state, so that a resumed run goes on exactly as this one would."""
-        epoch, done = self.current_epoch, self.batches_done
-        if done >= self.trainer.num_training_batches:
-            epoch, done = epoch + 1, 0
-        state["sign2text"] = {
-            "sums": dict(self._sums),
-            "micro_batches": self.micro_batches,
-            "position": [epoch, done],
-            "should_stop": self.trainer.should_stop,
-            "rng": randomness.states(),
-        }
+    def extra_resume_state(self) -> dict[str, Any]:
+        return {"micro_batches": self.micro_batches}
 
-    def on_load_checkpoint(self, state: dict[str, Any]) -> None:
-        saved = state["sign2text"]
-        self._sums = dict(saved["sums"])
+    def restore_extra_state(self, saved: dict[str, Any]) -> None:
         self.micro_batches = int(saved["micro_batches"])
-        epoch, self.batches_done = saved["position"]
-        self.start = (epoch, self.batches_done)
-        self.trainer.should_stop = bool(saved["should_stop"])
-        randomness.restore(saved["rng"])
-
-    def _budget_used(self) -> float:
-        """Share of the `train.max_minutes` budget spent so far (0 without a budget), read
-        from the timer Lightning stops the run with."""
-        minutes = self.config.train.max_minutes
-        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer)), None)
-        if not minutes or timer is None:
-            return 0.0
-        return timer.time_elapsed() / (minutes * 60)
 
     def configure_optimizers(self) -> Any:
         train = self.config.train
