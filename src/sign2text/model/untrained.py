@@ -4,7 +4,6 @@ benchmarks, a plumbing check on a machine without internet)."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 import sentencepiece as spm
 
 from sign2text.model.text_model import library
+from sign2text.text.tokenizer import unigram_model
 
 
 @dataclass(frozen=True)
@@ -30,21 +30,8 @@ class Sizes:
 def _t5(sentences: Sequence[str], vocab_size: int, sizes: Sizes) -> tuple[Any, Any]:
     """T5 with a SentencePiece unigram vocabulary (T5's own kind): pad 0, eos 1, unk 2."""
     transformers = library()
-    buffer = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(list(sentences)),
-        model_writer=buffer,
-        vocab_size=vocab_size,
-        model_type="unigram",
-        character_coverage=1.0,
-        hard_vocab_limit=False,
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        minloglevel=2,
-    )
-    pieces = spm.SentencePieceProcessor(model_proto=buffer.getvalue())
+    model = unigram_model(sentences, vocab_size, pad=0, bos=-1, eos=1, unk=2)
+    pieces = spm.SentencePieceProcessor(model_proto=model)
     vocab = [(pieces.id_to_piece(i), pieces.get_score(i)) for i in range(pieces.get_piece_size())]
     tokenizer = transformers.T5Tokenizer(vocab=vocab, extra_ids=0)
     config = transformers.T5Config(

@@ -63,6 +63,28 @@ class WordTokenizer:
         return cls(json.loads(data.decode("utf-8"))["tokens"])
 
 
+def unigram_model(
+    sentences: Iterable[str], vocab_size: int, *, pad: int, bos: int, eos: int, unk: int
+) -> bytes:
+    """A SentencePiece unigram model trained on `sentences` (at most `vocab_size` pieces,
+    fewer when the text holds fewer), with the special pieces at the given ids (-1: none)."""
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(list(sentences)),
+        model_writer=buffer,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        pad_id=pad,
+        bos_id=bos,
+        eos_id=eos,
+        unk_id=unk,
+        minloglevel=2,
+    )
+    return buffer.getvalue()
+
+
 class SentencePieceTokenizer:
     """SentencePiece unigram subwords."""
 
@@ -74,21 +96,7 @@ class SentencePieceTokenizer:
 
     @classmethod
     def train(cls, sentences: Iterable[str], vocab_size: int) -> SentencePieceTokenizer:
-        buffer = io.BytesIO()
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(list(sentences)),
-            model_writer=buffer,
-            vocab_size=vocab_size,
-            model_type="unigram",
-            character_coverage=1.0,
-            hard_vocab_limit=False,
-            pad_id=PAD,
-            bos_id=BOS,
-            eos_id=EOS,
-            unk_id=UNK,
-            minloglevel=2,
-        )
-        return cls(buffer.getvalue())
+        return cls(unigram_model(sentences, vocab_size, pad=PAD, bos=BOS, eos=EOS, unk=UNK))
 
     def __len__(self) -> int:
         return int(self.processor.get_piece_size())
