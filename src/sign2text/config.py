@@ -173,6 +173,8 @@ class PretrainConfig:
     span: int = 4  # frames per masking span
     frame_ratio: float = 0.3  # chance that a span is hidden in every body part
     part_ratio: float = 0.2  # chance that one body part is hidden in a span
+    objective: str = "reconstruct"  # regress hidden points, or "clusters": classify hidden parts
+    clusters: int = 64  # with objective clusters: k-means centroids per body part
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ HAND_NAMES = ("wrist", "body", "both")
 POSITION_NAMES = ("sinusoidal", "learned")
 PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed")
 LOGGER_NAMES = ("tensorboard", "mlflow", "wandb")
+PRETRAIN_OBJECTIVES = ("reconstruct", "clusters")
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
@@ -399,6 +402,11 @@ def _pretrain_checks(p: PretrainConfig) -> list[Check]:
             "pretrain.frame_ratio and pretrain.part_ratio must be in [0, 1)",
         ),
         (p.frame_ratio + p.part_ratio > 0, "pretrain.frame_ratio or part_ratio must be above 0"),
+        (
+            p.objective in PRETRAIN_OBJECTIVES,
+            f"pretrain.objective ({p.objective!r}) must be one of {list(PRETRAIN_OBJECTIVES)}",
+        ),
+        (p.clusters >= 2, f"pretrain.clusters ({p.clusters}) must be at least 2"),
     ]
 
 

@@ -98,7 +98,7 @@ def pretrain(
     return [
         f"{result['status']}: {result['epochs']} epochs in {result['seconds']:.0f} s "
         f"({result['parameters']:,} parameters); best val_loss {result['best_val_loss']:.4f}, "
-        f"{100 * ratio:.1f}% of the clip-mean baseline",
+        f"{100 * ratio:.1f}% of the clip baseline",
         f"run folder: {run_dir}",
         f"fine-tune: sign2text train --init {run_dir} --config ...",
     ]

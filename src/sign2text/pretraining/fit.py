@@ -106,7 +106,7 @@ def _fit(
     epochs = len(history.get("epoch", []))
     ratio = history["baseline_ratio"][-1] if epochs else float("nan")
     log.info(
-        "%s after %d epochs in %.1f s; best val_loss %.4f (%.1f%% of the clip-mean baseline)",
+        "%s after %d epochs in %.1f s; best val_loss %.4f (%.1f%% of the clip baseline)",
         *(status, epochs, seconds, recorder.best, 100 * ratio),
     )
     return {

@@ -1,4 +1,5 @@
-"""Pretraining health: the reconstruction must fall and beat predicting each clip's mean."""
+"""Pretraining health: the loss must fall and beat a clip baseline (each clip's visible mean,
+or its visible cluster frequencies)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from sign2text.training.health import _RANK, DOUBTFUL, FAILING, HEALTHY, Verdict
 
 def assess_pretraining(history: Mapping[str, Sequence[float]], rules: HealthConfig) -> Verdict:
     """Apply the rules to a pretraining history (train_loss, val_loss, val_loss_baseline):
-    finite and falling losses, and from `rules.check_epoch` on a validation reconstruction
-    below the baseline of predicting every hidden point as its clip's mean (failing from
-    `rules.input_check_epoch` on): an encoder that cannot beat it has learnt no motion."""
+    finite and falling losses, and from `rules.check_epoch` on a validation loss below the
+    baseline of predicting every hidden point from its own clip (its visible mean, or its
+    cluster frequencies; failing from `rules.input_check_epoch` on): an encoder that cannot
+    beat it has learnt no motion."""
     train = list(history.get("train_loss", []))
     val = list(history.get("val_loss", []))
     baseline = list(history.get("val_loss_baseline", []))
@@ -29,8 +31,9 @@ def assess_pretraining(history: Mapping[str, Sequence[float]], rules: HealthConf
         found.append(
             (
                 FAILING if epochs >= rules.input_check_epoch else DOUBTFUL,
-                f"the reconstruction ({val[-1]:.3f}) is no better than each clip's mean "
-                f"({baseline[-1]:.3f}): raise pretrain.lr or pretrain.epochs",
+                f"the validation loss ({val[-1]:.3f}) is no better than predicting from each "
+                f"clip's own visible frames ({baseline[-1]:.3f}): raise pretrain.lr or "
+                "pretrain.epochs",
             )
         )
     if len(val) >= 2 and epochs > rules.rise_after_epoch:

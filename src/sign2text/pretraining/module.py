@@ -1,8 +1,10 @@
-"""The pretraining LightningModule: a translator's encoder and a small reconstruction head,
-trained by masked keypoint modelling (`masking`), with the exact resume state `train` keeps."""
+"""The pretraining LightningModule: a translator's encoder and a small head, trained by masked
+keypoint modelling (`masking`: regress hidden points) or masked cluster prediction (`clusters`:
+classify hidden parts), with the exact resume state `train` keeps."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import replace
@@ -19,12 +21,14 @@ from sign2text.data.dataset import Batch, BucketBatchSampler, PackedBatch
 from sign2text.data.features import Anchors, model_input
 from sign2text.errors import TrainingError
 from sign2text.model.translator import Translator
-from sign2text.pretraining import masking
+from sign2text.pretraining import clusters, masking
 from sign2text.pretraining.data import UnlabelledData
 from sign2text.text.tokenizer import SPECIALS
 from sign2text.training import schedule
 from sign2text.training.data import train_loader, val_loader
 from sign2text.training.resumable import ExactResume
+
+log = logging.getLogger(__name__)
 
 
 class ReconstructionHead(nn.Module):
@@ -64,15 +68,29 @@ class PretrainModule(ExactResume, L.LightningModule):
         self.automatic_optimization = False
         self.config, self.data = pretraining_config(config), data
         self.model = Translator.build(config, data.features, len(SPECIALS))
-        self.head = ReconstructionHead(
-            config.model.d_model, data.features, 2**config.model.downsample
-        )
         self.anchors = Anchors.of(data.layout)
         self.fmap = masking.FeatureMap.of(data.layout, data.values, config.data)
+        self.head = self._head()
         self.batches_done = 0
         self.start: tuple[int, int] | None = None
         self._sums: dict[str, float] = {}
         self._clock: dict[str, float] = {}
+
+    def _head(self) -> nn.Module:
+        d_model, frames_per_step = self.config.model.d_model, 2**self.config.model.downsample
+        if self.config.pretrain.objective != "clusters":
+            return ReconstructionHead(d_model, self.data.features, frames_per_step)
+        seed, count = self.config.train.seed, self.config.pretrain.clusters
+        started = time.perf_counter()
+        units, seen = clusters.sample_frames(
+            self.data.train, self.anchors, self.config.data, self.fmap, seed
+        )
+        centroids = clusters.fit_centroids(units, seen, self.fmap, count, seed)
+        log.info(
+            "pretraining targets: %d clusters per body part, fitted on %d frames in %.1f s",
+            *(count, len(units), time.perf_counter() - started),
+        )
+        return clusters.ClusterHead(d_model, centroids, frames_per_step)
 
     # -- data ----------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
@@ -91,21 +109,42 @@ class PretrainModule(ExactResume, L.LightningModule):
     def reconstruction(
         self, batch: Batch, generator: torch.Generator | None = None
     ) -> dict[str, torch.Tensor]:
-        """Hide spans and parts of the batch's clips, reconstruct them. Returns the summed
-        weighted squared error of the model and of the clip-mean baseline, and their weight."""
+        """Hide spans and parts of the batch's clips and predict them: their points
+        (`reconstruct`) or their clusters (`clusters`). Returns the summed loss of the model
+        and of its baseline (each clip's visible mean or cluster frequencies), and the
+        amount they are divided by (summed weights, or counted parts)."""
         fmap = self.fmap.to(batch.keypoints.device)
         target = model_input(batch.keypoints, batch.frame_mask, self.anchors, self.config.data)
         hidden = masking.draw_hidden(
             batch.frame_mask, len(fmap.parts), self.config.pretrain, generator
         )  # (B, T, P)
         memory, _ = self.model.encode(masking.hide(target, hidden, fmap), batch.frame_mask)
-        predicted = self.head(memory, target.shape[1])  # (B, T, F)
+        predicted = self.head(memory, target.shape[1])  # (B, T, F) or (B, T, P, K)
         weight = masking.feature_weights(batch.keypoints, batch.frame_mask, fmap)  # (B, T, F)
+        if isinstance(self.head, clusters.ClusterHead):
+            return self._cluster_terms(predicted, target, weight, hidden, fmap)
         hidden_f = hidden[..., fmap.part]  # (B, T, F)
         error, total = masking.masked_error(predicted, target, weight * hidden_f)
         baseline = masking.clip_mean_prediction(target, weight * ~hidden_f)
         baseline_error, _ = masking.masked_error(baseline, target, weight * hidden_f)
         return {"error": error, "weight": total, "baseline": baseline_error.detach()}
+
+    def _cluster_terms(
+        self,
+        scores: torch.Tensor,
+        target: torch.Tensor,
+        weight: torch.Tensor,
+        hidden: torch.Tensor,
+        fmap: masking.FeatureMap,
+    ) -> dict[str, torch.Tensor]:
+        head = self.head
+        assert isinstance(head, clusters.ClusterHead)
+        units = clusters.unit_input(target, weight)
+        ids = clusters.assign(units, head.centroids, clusters.part_columns(fmap))  # (B, T, P)
+        seen = clusters.part_seen(weight, fmap)  # (B, T, P)
+        error, count = clusters.cluster_loss(scores, ids, hidden & seen)
+        baseline = clusters.frequency_baseline(ids, ~hidden & seen, hidden & seen, head.clusters)
+        return {"error": error, "weight": count, "baseline": baseline.detach()}
 
     def training_step(self, batch: Batch, batch_index: int) -> None:
         if self.config.augment.enabled:

@@ -51,7 +51,7 @@ class PretrainRecorder(Callback):
             ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"),
         )
         log.info(
-            "health after epoch %d: %s (reconstruction %.1f%% of the clip-mean baseline)",
+            "health after epoch %d: %s (loss %.1f%% of the clip baseline)",
             record["epoch"],
             verdict.line(),
             100 * record["baseline_ratio"],
