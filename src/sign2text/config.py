@@ -38,6 +38,7 @@ class TextConfig:
     vocab_size: int = 8000
     max_tokens: int = 64
     repair: str = "mojibake"  # how `prepare` repairs sentences: REPAIR_NAMES
+    lowercase: bool = False  # learn, and score against, lower-cased sentences
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import NamedTuple, Self
 
@@ -50,9 +50,10 @@ class ClipEntry:
 
 
 class PreparedSplit:
-    """One split of a prepared dataset: a memory-mapped frame array and its clip index."""
+    """One split of a prepared dataset: a memory-mapped frame array and its clip index
+    (`lowercase`: its sentences lower-cased, as `text.lowercase` learns and scores them)."""
 
-    def __init__(self, folder: str | Path, split: str) -> None:
+    def __init__(self, folder: str | Path, split: str, lowercase: bool = False) -> None:
         folder = Path(folder)
         self.folder, self.split = folder, split
         self.meta = read_meta(folder)
@@ -76,6 +77,8 @@ class PreparedSplit:
             ]
         except (OSError, ValueError, TypeError) as error:
             raise _damaged(index, error) from error
+        if lowercase:
+            self.clips = [replace(c, sentence=c.sentence.lower()) for c in self.clips]
         ends = max((clip.start + clip.frames for clip in self.clips), default=0)
         if self.frames.ndim != 3 or ends > len(self.frames):
             raise _damaged(array, ValueError(f"{len(self.frames)} frames, the index needs {ends}"))
@@ -134,11 +137,14 @@ def dataset_layout(meta: dict, points: str) -> tuple[Layout, list[int]]:
     return subset, [full.index(p) for p in subset.points]
 
 
-def load_tokenizer(folder: str | Path, kind: str, vocab_size: int) -> Tokenizer:
-    """The dataset's tokenizer of this kind and size, trained on its train split if new."""
-    path = Path(folder) / tokenizer_file_name(kind, vocab_size)
+def load_tokenizer(
+    folder: str | Path, kind: str, vocab_size: int, lowercase: bool = False
+) -> Tokenizer:
+    """The dataset's tokenizer of this kind and size, trained on its train split (lower-cased
+    when `lowercase`) if new."""
+    path = Path(folder) / tokenizer_file_name(kind, vocab_size, lowercase)
     if not path.exists():
-        sentences = [c.sentence for c in PreparedSplit(folder, "train").clips]
+        sentences = [c.sentence for c in PreparedSplit(folder, "train", lowercase).clips]
         trained = train_tokenizer(kind, sentences, vocab_size)
         capped = capped_size(trained, vocab_size)
         if capped:

@@ -187,7 +187,7 @@ def evaluate(
     loaded = run.load_checkpoint(checkpoint_name, target)
     config = loaded.config
     options = options or config.decode
-    data = PreparedSplit(config.data.prepared, split)
+    data = PreparedSplit(config.data.prepared, split, config.text.lowercase)
     dataset = TranslationDataset(
         data,
         loaded.tokenizer,
@@ -212,7 +212,8 @@ def evaluate(
     gloss_references = [data.clips[i].glosses for i in dataset.indices]
     width = options.ctc_beam_size
     recognition, glosses_tsv = _recognition(decoded, gloss_references, names, width)
-    training = [c.sentence for c in PreparedSplit(config.data.prepared, "train").clips]
+    train_split = PreparedSplit(config.data.prepared, "train", config.text.lowercase)
+    training = [c.sentence for c in train_split.clips]
     # the ablations' glosses are not scored: greedy CTC decoding is enough there
     ablated = functools.partial(decode, options=replace(options, ctc_beam_size=1))
     ablations = _ablations(ablated, dataset, references, training, split)
@@ -226,6 +227,7 @@ def evaluate(
         **recognition,
         "intervals_95": _intervals(decoded.hypotheses, references),
         "bootstrap_samples": BOOTSTRAP_SAMPLES,
+        "references_lowercased": config.text.lowercase,  # text.lowercase: scored lower-cased
         "ablations": ablations,
         "warnings": warnings_for(scores, ablations),
     }

@@ -142,9 +142,9 @@ def tokenizer_from_bytes(kind: str, data: bytes) -> Tokenizer:
     return _kind(kind).from_bytes(data)
 
 
-def tokenizer_file_name(kind: str, vocab_size: int) -> str:
+def tokenizer_file_name(kind: str, vocab_size: int, lowercase: bool = False) -> str:
     """File name a tokenizer is saved under in a prepared dataset."""
-    return f"tokenizer-{kind}-{vocab_size}.bin"
+    return f"tokenizer-{kind}-{vocab_size}{'-lowercase' if lowercase else ''}.bin"
 
 
 def capped_size(tokenizer: Tokenizer, vocab_size: int) -> str | None:

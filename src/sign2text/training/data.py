@@ -74,7 +74,9 @@ def load_data(config: Config) -> Data:
     _require_training_splits(folder, meta)
     tokenizer = text_tokenizer(config, folder)
     layout, points = dataset_layout(meta, config.data.points)
-    train_split, val_split = PreparedSplit(folder, "train"), PreparedSplit(folder, "val")
+    lowercase = config.text.lowercase
+    train_split = PreparedSplit(folder, "train", lowercase)
+    val_split = PreparedSplit(folder, "val", lowercase)
     subset = None
     if config.data.train_subset < 1.0:
         rng = np.random.default_rng(config.train.seed)
@@ -102,7 +104,8 @@ def text_tokenizer(config: Config, folder: Path) -> Tokenizer:
     dataset's of `text.tokenizer` and `text.vocab_size`."""
     if config.model.text_model:
         return text_model.load_tokenizer(config.model.text_model)
-    return load_tokenizer(folder, config.text.tokenizer, config.text.vocab_size)
+    text = config.text
+    return load_tokenizer(folder, text.tokenizer, text.vocab_size, text.lowercase)
 
 
 def gloss_vocabulary(folder: Path, train: PreparedSplit) -> GlossVocabulary:
