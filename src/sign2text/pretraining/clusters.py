@@ -102,7 +102,8 @@ def assign(
     for p, cols in enumerate(columns):
         x = units[..., cols.to(units.device)].float()  # (B, T, Fp)
         c = centroids[p, :, : len(cols)]  # (K, Fp)
-        distance = (x.unsqueeze(-2) - c).pow(2).sum(-1)  # (B, T, K)
+        # |x - c|^2 without |x|^2 (the same for every centroid): no (B, T, K, Fp) tensor
+        distance = c.pow(2).sum(-1) - 2 * x @ c.T  # (B, T, K)
         ids.append(distance.argmin(-1))
     return torch.stack(ids, dim=-1)
 
