@@ -144,6 +144,10 @@ def test_compare_warns_when_runs_used_different_data() -> None:
     assert "b 222222222222" in different[0]
     older = data_warnings([_report("a", "1" * 64), _report("old", "")])
     assert older and "old" in older[0]
+    lower = RunReport("low", {"text.lowercase": True}, {}, 1, 1.0, [], "1" * 64)
+    casing = data_warnings([_report("a", "1" * 64), lower])
+    assert len(casing) == 1 and casing[0].startswith("low learnt and were scored in lower case")
+    assert data_warnings([lower, lower]) == []
 
 
 def test_trackers_are_checked(random_prepared: Path, monkeypatch: pytest.MonkeyPatch) -> None:

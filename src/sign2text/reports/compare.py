@@ -157,9 +157,16 @@ def config_differences(reports: list[RunReport]) -> list[str]:
 
 def data_warnings(reports: list[RunReport]) -> list[str]:
     """A warning when the runs were trained on prepared data with different fingerprints (the
-    data changed, or another dataset), and which runs recorded none."""
+    data changed, or another dataset), which runs recorded none, and when some learnt and were
+    scored in lower case (`text.lowercase`) and others not."""
     known = [r for r in reports if r.data]
     warnings = []
+    lower = [r.name for r in reports if r.config.get("text.lowercase")]
+    if lower and len(lower) < len(reports):
+        warnings.append(
+            f"{', '.join(lower)} learnt and were scored in lower case (text.lowercase), the "
+            "others with case: their BLEU is not comparable (lower-cased scoring is kinder)"
+        )
     if len({r.data for r in known}) > 1:
         shown = ", ".join(f"{r.name} {r.data[:12]}" for r in known)
         warnings.append(
@@ -173,7 +180,13 @@ def data_warnings(reports: list[RunReport]) -> list[str]:
 
 
 def _same_clips(report: RunReport, baseline: RunReport) -> None:
-    if [p[:2] for p in report.predictions] != [p[:2] for p in baseline.predictions]:
+    """Refuse runs evaluated on other clips (references compared without case: a
+    `text.lowercase` run's are lower-cased, and `data_warnings` says so)."""
+
+    def clips(run: RunReport) -> list[tuple[str, str]]:
+        return [(clip, reference.lower()) for clip, reference, _ in run.predictions]
+
+    if clips(report) != clips(baseline):
         raise InputError(
             report.name,
             f"was evaluated on other clips than {baseline.name}",
