@@ -2,8 +2,9 @@
 fine-tune against fine-tuning from scratch, at equal fine-tuning wall time.
 
 - unlabelled: the synthetic language drawn with another seed (`synth --seed 1`: other signers,
-  other sentences, the same signs), its sentences never read; `pretrain` (masked keypoint
-  modelling) learns from its train split and checks on its val split;
+  other sentences, the same signs), its sentences never read; `pretrain` (its default
+  objective, masked cluster prediction; `--pretrain-set pretrain.objective=reconstruct` for
+  masked keypoint regression) learns from its train split and checks on its val split;
 - labelled: the synthetic language of seed 0 cut to `--labelled` training clips (its val and
   test splits whole); the demo preset's model;
 - for every seed: `train` from scratch and `train --init PRETRAIN_RUN`, each for

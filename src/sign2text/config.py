@@ -174,7 +174,7 @@ class PretrainConfig:
     span: int = 4  # frames per masking span
     frame_ratio: float = 0.3  # chance that a span is hidden in every body part
     part_ratio: float = 0.2  # chance that one body part is hidden in a span
-    objective: str = "reconstruct"  # regress hidden points, or "clusters": classify hidden parts
+    objective: str = "clusters"  # classify hidden parts ("reconstruct": regress hidden points)
     clusters: int = 64  # with objective clusters: k-means centroids per body part
 
 
