@@ -176,7 +176,7 @@ def main() -> None:
         f"labelled: synth demo seed 0, {args.labelled} train clips; unlabelled: synth demo "
         f"seed 1, {args.unlabelled} train clips; data written in {data_seconds:.0f} s",
         f"pretraining: {pre['epochs']} epochs in {pre['seconds']:.0f} s, best val_loss "
-        f"{pre['best_val_loss']:.4f} = {100 * pre['baseline_ratio']:.1f}% of the clip-mean "
+        f"{pre['best_val_loss']:.4f} = {100 * pre['baseline_ratio']:.1f}% of the clip "
         "baseline at its last epoch",
         f"fine-tuning: {args.minutes} min per run, seeds {args.seeds}; mean test BLEU-4 "
         f"scratch {means['scratch']:.2f}, pretrained {means['pretrained']:.2f}",
