@@ -51,7 +51,7 @@ def save_encoder(
     features: int,
     info: dict[str, Any],
 ) -> None:
-    """Write a pretrained encoder (and its reconstruction head) atomically, weights-only."""
+    """Write a pretrained encoder (and its prediction head) atomically, weights-only."""
     write_state(
         path,
         {

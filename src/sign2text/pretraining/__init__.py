@@ -1,5 +1,6 @@
-"""Self-supervised pretraining of the keypoint encoder: masked keypoint modelling on clips
-without sentences (`masking`), its data, module, records and `pretrain(config, run_dir)`."""
+"""Self-supervised pretraining of the keypoint encoder on clips without sentences: what is
+hidden (`masking`), the two objectives (`masking`'s regression, `clusters`), its data, module,
+records and `pretrain(config, run_dir)`."""
 
 from sign2text.pretraining.fit import pretrain
 

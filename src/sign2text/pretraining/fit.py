@@ -1,5 +1,6 @@
-"""`pretrain(config, run_dir)`: masked keypoint modelling of the encoder `config.model`
-describes, in a run folder kept as `train` keeps its own (status, stop, resume, background)."""
+"""`pretrain(config, run_dir)`: masked prediction (`pretrain.objective`) with the encoder
+`config.model` describes, in a run folder kept as `train` keeps its own (status, stop, resume,
+background)."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ class PretrainModule(ExactResume, L.LightningModule):
         return batch.padded() if isinstance(batch, PackedBatch) else batch
 
     # -- the objective -------------------------------------------------------------------
-    def reconstruction(
+    def masked_prediction(
         self, batch: Batch, generator: torch.Generator | None = None
     ) -> dict[str, torch.Tensor]:
         """Hide spans and parts of the batch's clips and predict them: their points
@@ -152,7 +152,7 @@ class PretrainModule(ExactResume, L.LightningModule):
             batch = replace(batch, keypoints=keypoints, frame_mask=frame_mask)
         optimizer = self.optimizers()
         optimizer.zero_grad(set_to_none=True)
-        out = self.reconstruction(batch)
+        out = self.masked_prediction(batch)
         self.manual_backward(out["error"] / out["weight"].clamp(min=1e-9))
         if self.config.train.grad_clip:
             self.clip_gradients(
@@ -181,7 +181,7 @@ class PretrainModule(ExactResume, L.LightningModule):
 
     def validation_step(self, batch: Batch, batch_index: int) -> None:
         generator = torch.Generator().manual_seed(batch_index)  # the same hiding every epoch
-        out = self.reconstruction(batch, generator)
+        out = self.masked_prediction(batch, generator)
         self._add(
             val_error=float(out["error"]),
             val_weight=float(out["weight"]),
