@@ -70,6 +70,13 @@ def sample_frames(
     return torch.cat(units)[:FIT_FRAMES], torch.cat(seen)[:FIT_FRAMES]
 
 
+def empty_centroids(fmap: FeatureMap, clusters: int) -> torch.Tensor:
+    """Zero centroids of the shape `fit_centroids` returns: what a resumed run's checkpoint
+    fills in, so that its k-means is not fitted again."""
+    width = max(len(c) for c in part_columns(fmap))
+    return torch.zeros(len(fmap.parts), clusters, width)
+
+
 def fit_centroids(
     units: torch.Tensor, seen: torch.Tensor, fmap: FeatureMap, clusters: int, seed: int
 ) -> torch.Tensor:
@@ -78,8 +85,7 @@ def fit_centroids(
     `clusters` gets as many centroids as it has frames, the rest copies of its first (never
     chosen over it); a part never seen, zeros (it never counts)."""
     columns = part_columns(fmap)
-    width = max(len(c) for c in columns)
-    centroids = torch.zeros(len(columns), clusters, width)
+    centroids = empty_centroids(fmap, clusters)
     for p, cols in enumerate(columns):
         x = units[seen[:, p]][:, cols].double().numpy()
         distinct = len(np.unique(x, axis=0)) if len(x) else 0

@@ -85,7 +85,8 @@ def _fit(
     config = _absolute(config)
     run.write_config(config)
     data = load_unlabelled(config)
-    module = PretrainModule(config, data)
+    ckpt = run.resume_file if resume and run.resume_file.exists() else None
+    module = PretrainModule(config, data, fit_targets=ckpt is None)
     parameters = _describe(module, data)
     recorder = PretrainRecorder(run, config, data)
     stopping = EarlyStopping(
@@ -95,7 +96,6 @@ def _fit(
     every = [recorder, resume_point, stopping, *callbacks]
     loggers = list(trackers.build(module.config, run, {}).values())
     trainer = build_trainer(module.config, module, devices, every, progress, loggers)
-    ckpt = run.resume_file if resume and run.resume_file.exists() else None
     started, status = time.perf_counter(), "finished"
     try:
         trainer.fit(module, ckpt_path=ckpt, weights_only=True)

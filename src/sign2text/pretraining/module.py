@@ -61,26 +61,31 @@ class PretrainModule(ExactResume, L.LightningModule):
     """Masked keypoint modelling around a `Translator`'s encoder (its decoder is not used).
 
     `config` is the run's config; its optimiser settings come from `pretraining_config`.
+    `fit_targets` False (a run resumed from its checkpoint): the cluster centroids come from
+    the checkpoint, not from fitting k-means again.
     """
 
-    def __init__(self, config: Config, data: UnlabelledData) -> None:
+    def __init__(self, config: Config, data: UnlabelledData, fit_targets: bool = True) -> None:
         super().__init__()
         self.automatic_optimization = False
         self.config, self.data = pretraining_config(config), data
         self.model = Translator.build(config, data.features, len(SPECIALS))
         self.anchors = Anchors.of(data.layout)
         self.fmap = masking.FeatureMap.of(data.layout, data.values, config.data)
-        self.head = self._head()
+        self.head = self._head(fit_targets)
         self.batches_done = 0
         self.start: tuple[int, int] | None = None
         self._sums: dict[str, float] = {}
         self._clock: dict[str, float] = {}
 
-    def _head(self) -> nn.Module:
+    def _head(self, fit_targets: bool) -> nn.Module:
         d_model, frames_per_step = self.config.model.d_model, 2**self.config.model.downsample
         if self.config.pretrain.objective != "clusters":
             return ReconstructionHead(d_model, self.data.features, frames_per_step)
         seed, count = self.config.train.seed, self.config.pretrain.clusters
+        if not fit_targets:
+            empty = clusters.empty_centroids(self.fmap, count)
+            return clusters.ClusterHead(d_model, empty, frames_per_step)
         started = time.perf_counter()
         units, seen = clusters.sample_frames(
             self.data.train, self.anchors, self.config.data, self.fmap, seed
